@@ -28,7 +28,11 @@ class SoundMap:
 
 @dataclass(frozen=True)
 class HornEvent:
-    """One horn event on the audio (stream) clock, in the scene frame."""
+    """One horn event on the audio (stream) clock, in the scene frame.
+
+    `t_ref` is the stream time the direction refers to (a vehicle moves during a long honk): the
+    direction is the source track's position at that moment.
+    """
 
     t_start: float
     t_end: float
@@ -43,6 +47,7 @@ class HornEvent:
     fundamental_hz: float | None = None
     inside_frame: bool = True
     conditions: tuple[str, ...] = ()
+    t_ref: float | None = None
     sound_map: SoundMap | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -66,4 +71,5 @@ class HornEvent:
             "fundamental_hz": None if self.fundamental_hz is None else round(self.fundamental_hz, 1),
             "inside_frame": self.inside_frame,
             "conditions": list(self.conditions),
+            "t_ref": None if self.t_ref is None else round(self.t_ref, 4),
         }

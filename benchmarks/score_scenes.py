@@ -1,0 +1,131 @@
+"""Score the acoustic core on simulated scenes: simulate + replay over seeds, profiles and scenarios.
+
+    python3 benchmarks/score_scenes.py --seeds 1 2 3 --profiles pole-spiral64 pole-spiral32 \
+        --scenarios default two-horns side-by-side --duration 10 --workdir /tmp/hw-scores
+
+Scenes are cached in --workdir (re-simulated only when missing), so re-scoring after a change to
+the analysis costs only the replays. Prints one row per scene and a pooled row per profile: the
+pooled figures are computed over all horns of that profile, not averaged per scene.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from edge.analysis.config import build_config
+from edge.analysis.replay import replay_scene
+from edge.scene import load_scene
+from edge.scoring import Scores, score_events, summary_table
+
+
+def _simulate(out: Path, seed: int, profile: str, scenario: str, duration: float, extra: list[str]) -> None:
+    from edge.cli import main
+
+    if (out / "scene.json").exists():
+        return
+    code = main(
+        [
+            "simulate",
+            "--out",
+            str(out),
+            "--seed",
+            str(seed),
+            "--profile",
+            profile,
+            "--scenario",
+            scenario,
+            "--duration",
+            str(duration),
+            "--no-video",
+            "--overwrite",
+            *extra,
+        ]
+    )
+    if code != 0:
+        raise SystemExit(f"simulate failed for {out}")
+
+
+def _pool(scores: list[Scores]) -> Scores:
+    import numpy as np
+
+    errors = [e for s in scores for e in s.errors_deg]
+    attributed = [a for s in scores for a in s.attributed]
+    lat = [x for s in scores for x in s.latencies_s]
+    n_h = sum(s.truth_events for s in scores)
+    n_e = sum(s.estimated_events for s in scores)
+    found = sum(s.found for s in scores)
+    tp = sum(s.true_positives for s in scores)
+    return Scores(
+        truth_events=n_h,
+        estimated_events=n_e,
+        recall=found / n_h if n_h else None,
+        precision=tp / n_e if n_e else None,
+        median_error_deg=float(np.median(errors)) if errors else None,
+        p90_error_deg=float(np.percentile(errors, 90)) if errors else None,
+        attribution=float(np.mean(attributed)) if attributed else None,
+        median_latency_s=float(np.median(lat)) if lat else None,
+        errors_deg=tuple(errors),
+        attributed=tuple(attributed),
+        latencies_s=tuple(lat),
+        true_positives=tp,
+        found=found,
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    ap.add_argument("--profiles", nargs="+", default=["pole-spiral64", "pole-spiral32"])
+    ap.add_argument("--scenarios", nargs="+", default=["default"])
+    ap.add_argument("--duration", type=float, default=10.0)
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/honkwatch-scores"))
+    ap.add_argument("--sim-arg", action="append", default=[], help="extra argument for simulate (repeatable)")
+    ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--verbose", action="store_true", help="print each missed horn and false event")
+    args = ap.parse_args()
+    config = build_config(None, args.overrides)
+    rows: list[tuple[str, Scores]] = []
+    pooled: dict[str, list[Scores]] = {}
+    for profile in args.profiles:
+        for scenario in args.scenarios:
+            for seed in args.seeds:
+                name = f"{profile}-{scenario}-{seed}"
+                d = args.workdir / name
+                _simulate(d, seed, profile, scenario, args.duration, args.sim_arg)
+                scene = load_scene(d)
+                t0 = time.perf_counter()
+                events = [e.to_json() for e in replay_scene(scene, config)]
+                s = score_events(events, scene.truth)
+                rows.append((name, s))
+                pooled.setdefault(profile, []).append(s)
+                print(
+                    f"{name}: {len(events)} events, replay {time.perf_counter() - t0:.1f} s", file=sys.stderr
+                )
+                if args.verbose:
+                    _explain(events, scene.truth)
+    for profile, ss in pooled.items():
+        rows.append((f"ALL {profile}", _pool(ss)))
+    print(summary_table(rows))
+    return 0
+
+
+def _explain(events: list[dict], truth) -> None:
+    for h in truth.events:
+        hits = [e for e in events if e["t_start"] - 0.25 < h.t_end and e["t_end"] + 0.25 > h.t_start]
+        print(
+            f"  truth {h.t_start:.2f}-{h.t_end:.2f} az {h.azimuth_deg:.2f} el {h.elevation_deg:.2f} "
+            f"{h.extra.get('horn_kind')} {h.extra.get('pattern')} d={h.distance_m} -> "
+            + json.dumps([(e["t_start"], e["azimuth_deg"], e["elevation_deg"]) for e in hits]),
+            file=sys.stderr,
+        )
+    for e in events:
+        if not any(e["t_start"] - 0.25 < h.t_end and e["t_end"] + 0.25 > h.t_start for h in truth.events):
+            print(f"  FALSE {json.dumps(e)[:200]}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,299 @@
+"""The analysis loop: blocks in, horn events out — the same code for live capture and replay.
+
+Per hop (≈ 50 ms): multichannel STFT → channel health and wind → harmonicity (and, when present,
+the classifier) → localization of each horn comb over the focus grid → tracker. `feed` accepts
+blocks of any size and returns the events that closed; `flush` closes what is open at the end of
+a stream. Observers get one `HopInfo` per hop (the report's timelines).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from edge.analysis.beam import beam_frames, overlap_add
+from edge.analysis.config import AnalysisConfig
+from edge.analysis.events import HornEvent, SoundMap
+from edge.analysis.grid import FocusModel, default_step_deg, make_grid, view_bounds
+from edge.analysis.harmonics import HarmonicDetector, HarmonicFamily
+from edge.analysis.health import ChannelHealth
+from edge.analysis.levels import a_weighting_power, spl_db
+from edge.analysis.localizer import Localizer
+from edge.analysis.stft import Hop, StreamingStft
+from edge.analysis.tracker import ClosedTrack, Detection, HopObservation, Tracker, sum_db, track_direction
+from edge.analysis.verdict import ClassifierVerdict
+from edge.errors import UserFacingError
+from edge.geometry.camera import Camera
+from edge.geometry.profiles import Mount
+from edge.scene import CameraSpec
+
+_PRE_ROLL_S = 0.4  # audio before a track's first hop that the classifier hears with it
+
+
+@dataclass(frozen=True)
+class HopInfo:
+    """What one hop looked like, for timelines and health reports."""
+
+    t: float
+    p_horn: float
+    level_db: float | None
+    peaks: tuple[tuple[float, float, float], ...]  # (azimuth, elevation, power)
+    wind: bool
+    healthy_channels: int
+    f0_hz: tuple[float, ...]
+
+
+class Analyzer:
+    def __init__(
+        self,
+        config: AnalysisConfig,
+        positions_m: np.ndarray,
+        sample_rate: int,
+        camera: CameraSpec | None = None,
+        mount: Mount | None = None,
+        full_scale_pa: float | None = None,
+    ) -> None:
+        pos = np.asarray(positions_m, dtype=float)
+        if pos.ndim != 2 or pos.shape[1] != 3 or len(pos) < 2:
+            raise UserFacingError(
+                f"array positions must be at least two rows of [x, y, z], got shape {pos.shape}"
+            )
+        self.cfg = config
+        self.positions = pos
+        self.sample_rate = int(sample_rate)
+        self.full_scale_pa = full_scale_pa
+        self.camera = Camera(camera) if camera is not None else None
+        self.stft = StreamingStft(
+            len(pos),
+            self.sample_rate,
+            config.stft.hop_s,
+            config.stft.snapshots_per_hop,
+            max_freq_hz=1.05 * config.detector.band_max_hz,
+        )
+        freqs = self.stft.freqs
+        hop_s = self.stft.hop / self.sample_rate
+        if config.detector.band_max_hz >= self.sample_rate / 2:
+            raise UserFacingError(
+                f"detector.band_max_hz {config.detector.band_max_hz} Hz must be below half the sample rate"
+            )
+        self.detector = HarmonicDetector(config.detector, freqs, hop_s)
+        self.health = ChannelHealth(config.health, len(pos), freqs, hop_s)
+        lc = config.localizer
+        self.focus = FocusModel(mount, lc.focus_distance_m, lc.horn_height_m, lc.focus_min_m, lc.focus_max_m)
+        step = lc.coarse_step_deg or default_step_deg(pos, lc.coarse_max_hz, lc.speed_of_sound)
+        self.grid = make_grid(view_bounds(self.camera, lc.margin_deg), step, self.focus)
+        self.localizer = Localizer(lc, pos, freqs, self.grid, self.focus)
+        self.tracker = Tracker(config.tracker, config.detector.threshold, config.detector.release)
+        self.verdict = (
+            ClassifierVerdict(config.detector.classifier_variant) if config.detector.use_classifier else None
+        )
+        self._a_weight = a_weighting_power(freqs)
+        self._df = float(freqs[1] - freqs[0])
+        self._window: deque[Hop] = deque(maxlen=lc.snapshot_hops)
+        self._recent: deque[Hop] = deque(maxlen=max(1, round(_PRE_ROLL_S / hop_s)))
+        self._observers: list[Callable[[HopInfo], None]] = []
+        self._expected = 0
+        # Counters for `honk-edge bench`: work and time spent in the beamforming kernel.
+        self.beamforming_flops = 0.0
+        self.beamforming_seconds = 0.0
+        self.maps = 0
+
+    def add_observer(self, fn: Callable[[HopInfo], None]) -> None:
+        self._observers.append(fn)
+
+    def feed(self, block: np.ndarray, start_sample: int | None = None) -> list[HornEvent]:
+        """Analyse one block (frames, channels); return the horn events that closed in it.
+
+        `start_sample` (stream clock) lets a live source report dropped blocks: the gap is filled
+        with silence so stream time stays true; going backwards is refused.
+        """
+        block = np.asarray(block)
+        if block.ndim != 2 or block.shape[1] != len(self.positions):
+            raise UserFacingError(
+                f"audio block must have shape (frames, {len(self.positions)}), got {tuple(block.shape)}"
+            )
+        if start_sample is not None:
+            if start_sample < self._expected:
+                raise UserFacingError(
+                    f"audio block starts at sample {start_sample}, before the end of the previous one ({self._expected})"
+                )
+            gap = start_sample - self._expected
+            if gap:
+                self._process(self.stft.push(np.zeros((gap, len(self.positions)), np.float32)))
+        self._expected = (start_sample if start_sample is not None else self._expected) + len(block)
+        return self._process(self.stft.push(block))
+
+    def flush(self) -> list[HornEvent]:
+        """End of stream: close every open track and return the remaining events."""
+        return [e for e in (self._event(c) for c in self.tracker.flush()) if e is not None]
+
+    # ------------------------------------------------------------------
+
+    def _process(self, hops: list[Hop]) -> list[HornEvent]:
+        events: list[HornEvent] = []
+        for hop in hops:
+            events.extend(e for e in (self._event(c) for c in self._analyse(hop)) if e is not None)
+        return events
+
+    def _analyse(self, hop: Hop) -> list[ClosedTrack]:
+        self._window.append(hop)
+        health = self.health.update(hop.spectra, self.stft.power_scale)
+        healthy = health.healthy
+        power = (np.abs(hop.spectra[:, healthy]) ** 2).mean(axis=(1, 2))
+        evidence, background = self.detector.update(power)
+        detections = []
+        for i, fam in enumerate(evidence.families):
+            if fam.score < self.cfg.detector.release:
+                continue
+            bins, weights = _own_bins(fam, [f for j, f in enumerate(evidence.families) if j != i], self._df)
+            if len(bins) < 3:
+                continue
+            x = np.concatenate([h.spectra[bins] for h in self._window], axis=2)
+            t0 = time.perf_counter()
+            known = [(d.azimuth_deg, d.elevation_deg) for d in detections]
+            loc = self.localizer.localize(x, bins, weights, healthy, known)
+            self.beamforming_seconds += time.perf_counter() - t0
+            self.beamforming_flops += loc.flops
+            self.maps += 1
+            excess = np.maximum(power[fam.bins] - background[fam.bins], 0.0) * self._a_weight[fam.bins]
+            level = spl_db(float(excess.sum()) * self.stft.power_scale, self.full_scale_pa)
+            if loc.same_as is not None:  # another voice of a source already placed in this hop
+                o = detections[loc.same_as]
+                detections[loc.same_as] = replace(
+                    o,
+                    score=max(o.score, fam.score),
+                    f0_hz=(*o.f0_hz, fam.f0_hz),
+                    level_db=sum_db(o.level_db, level),
+                    even_deficit_db=min(o.even_deficit_db, fam.even_deficit_db),
+                )
+                continue
+            for k, pk in enumerate(loc.peaks):
+                detections.append(
+                    Detection(
+                        azimuth_deg=pk.azimuth_deg,
+                        elevation_deg=pk.elevation_deg,
+                        power=pk.power,
+                        contrast_db=pk.contrast_db,
+                        score=fam.score,
+                        f0_hz=(fam.f0_hz,),
+                        level_db=level if k == 0 else None,
+                        distance_m=pk.distance_m,
+                        sound_map=loc.coarse_map,
+                        even_deficit_db=fam.even_deficit_db,
+                    )
+                )
+        adv = self.stft.advance
+        obs = HopObservation(
+            t_start=(hop.start_sample + adv / 2) / self.sample_rate,
+            t_end=(hop.start_sample + hop.hop + adv / 2) / self.sample_rate,
+            t_decided=hop.t_decided,
+            detections=tuple(detections),
+            wind=health.wind,
+        )
+        if self._observers:
+            band = (power * self._a_weight).sum() * self.stft.power_scale
+            info = HopInfo(
+                t=hop.t_center,
+                p_horn=evidence.score,
+                level_db=spl_db(float(band), self.full_scale_pa),
+                peaks=tuple((d.azimuth_deg, d.elevation_deg, d.power) for d in detections),
+                wind=health.wind,
+                healthy_channels=int(healthy.sum()),
+                f0_hz=tuple(f.f0_hz for f in evidence.families),
+            )
+            for fn in self._observers:
+                fn(info)
+        closed = self.tracker.update(obs)
+        if self.verdict is not None:
+            self._recent.append(hop)
+            for t in self.tracker.active:
+                d = t.last
+                # A new track also gets the recent past (pre-roll), so the classifier hears the onset
+                # in context; every open track, hangover included, keeps listening.
+                hops = list(self._recent) if not t.beam else [hop]
+                for h in hops:
+                    t.beam.extend(
+                        beam_frames(
+                            h,
+                            self.localizer.model,
+                            self.stft.freqs,
+                            healthy,
+                            d.azimuth_deg,
+                            d.elevation_deg,
+                            d.distance_m,
+                        )
+                    )
+        return closed
+
+    def _event(self, c: ClosedTrack) -> HornEvent | None:
+        horn_p = None
+        if self.verdict is not None:
+            _, clip = overlap_add(c.beam)
+            v = self.verdict.judge(clip, self.sample_rate)
+            if v is not None:
+                if not v.report:
+                    return None
+                horn_p = v.horn
+        t_ref, az, el = track_direction(c.hits)
+        dets = [d for _, d in c.hits]
+        best = max(dets, key=lambda d: d.power)
+        scores = np.array([d.score for d in dets])
+        contrast = float(np.median([d.contrast_db for d in dets]))
+        p_horn = float(np.mean(scores)) if horn_p is None else horn_p
+        confidence = float(p_horn * (1 - np.exp(-len(dets) / 3)) * np.clip(contrast / 6.0, 0.0, 1.0))
+        levels = [d.level_db for d in dets if d.level_db is not None]
+        dist = self.focus.distance(np.array([az]), np.array([el])) if self.focus.mount is not None else None
+        distance = float(dist[0]) if dist is not None else None
+        pixel, inside = None, True
+        if self.camera is not None:
+            uv = self.camera.direction_to_pixel(az, el, distance if distance is not None else 30.0)
+            uv = np.asarray(uv, dtype=float).reshape(2)
+            pixel = (float(uv[0]), float(uv[1]))
+            inside = bool(self.camera.in_frame(uv[None, :])[0])
+        smap = None
+        if best.sound_map is not None:
+            p = np.maximum(best.sound_map, best.sound_map.max() * 1e-4)
+            smap = SoundMap(
+                azimuth_deg=self.grid.azimuth_deg,
+                elevation_deg=self.grid.elevation_deg,
+                power_db=(10 * np.log10(p / p.max())).astype(np.float32),
+                band_hz=(float(self.cfg.detector.f0_min_hz), float(self.cfg.localizer.coarse_max_hz)),
+                method=self.cfg.localizer.method,
+            )
+        f0s = [f for d in dets for f in d.f0_hz]
+        return HornEvent(
+            t_start=c.t_start,
+            t_end=c.t_end,
+            azimuth_deg=az,
+            elevation_deg=el,
+            confidence=confidence,
+            detected_after_s=max(0.0, c.decided_at - c.t_start),
+            spl_db=float(max(levels)) if levels else None,
+            pixel=pixel,
+            distance_m=distance,
+            horn_probability=p_horn,
+            fundamental_hz=float(np.median(f0s)) if f0s else None,
+            inside_frame=inside,
+            conditions=("wind",) if c.wind else (),
+            t_ref=t_ref,
+            sound_map=smap,
+        )
+
+
+def _own_bins(
+    fam: HarmonicFamily, others: list[HarmonicFamily], df_hz: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The family's bins minus those within two bins (the Hann main lobe) of any partial of another
+    comb: such a bin mixes two sources and would pull each peak toward the other."""
+    if not others:
+        return fam.bins, fam.weights
+    f = fam.bins * df_hz
+    keep = np.ones(len(f), bool)
+    for o in others:
+        nearest = np.maximum(np.round(f / o.f0_hz), 1.0) * o.f0_hz
+        keep &= np.abs(f - nearest) > 2.0 * df_hz
+    return fam.bins[keep], fam.weights[keep]

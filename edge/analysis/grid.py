@@ -1,0 +1,106 @@
+"""The focus grid: directions covering the camera's view plus a margin, each with a focus distance.
+
+The margin is what lets a honk just outside the picture be recognised as outside (its peak lands
+on a margin point) instead of being pulled onto the image edge by a sidelobe. Focus distances
+come from the road plane when the mount is known (the distance along each direction to the plane
+at horn height), and from a fixed distance otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from edge.geometry.camera import Camera, direction_to_unit
+from edge.geometry.profiles import Mount
+
+
+@dataclass(frozen=True)
+class FocusModel:
+    """Where to focus along a direction: on the road plane (mount known) or at a fixed distance."""
+
+    mount: Mount | None
+    fixed_m: float | None
+    horn_height_m: float = 0.8
+    min_m: float = 6.0
+    max_m: float = 80.0
+
+    def distance(self, azimuth_deg: np.ndarray, elevation_deg: np.ndarray) -> np.ndarray | None:
+        """Focus distances for the directions (None: far field everywhere)."""
+        az = np.asarray(azimuth_deg, dtype=float)
+        el = np.asarray(elevation_deg, dtype=float)
+        if self.mount is None:
+            return None if self.fixed_m is None else np.full(np.broadcast(az, el).shape, self.fixed_m)
+        # Mount.distance_to_plane, with its rotation computed once (this runs on every refinement step).
+        down_row = self._down_row()
+        units = direction_to_unit(az, el)
+        down = units @ down_row
+        drop = self.mount.height_m - self.horn_height_m
+        d = np.where(down > 1e-6, drop / np.maximum(down, 1e-12), self.max_m)
+        return np.clip(d, self.min_m, self.max_m)
+
+    def _down_row(self) -> np.ndarray:
+        cached = self.__dict__.get("_down")
+        if cached is None:
+            assert self.mount is not None
+            cached = self.mount.world_from_array()[1]
+            object.__setattr__(self, "_down", cached)
+        return cached
+
+
+@dataclass(frozen=True)
+class FocusGrid:
+    """A rectangle in (azimuth, elevation), row-major: point g is (el[g // n_az], az[g % n_az])."""
+
+    azimuth_deg: np.ndarray
+    elevation_deg: np.ndarray
+    distance_m: np.ndarray | None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.elevation_deg), len(self.azimuth_deg)
+
+    @property
+    def size(self) -> int:
+        return len(self.elevation_deg) * len(self.azimuth_deg)
+
+    def points(self) -> tuple[np.ndarray, np.ndarray]:
+        """Flattened (azimuth, elevation) of every grid point."""
+        az, el = np.meshgrid(self.azimuth_deg, self.elevation_deg)
+        return az.ravel(), el.ravel()
+
+
+def view_bounds(camera: Camera | None, margin_deg: float) -> tuple[float, float, float, float]:
+    """(az_min, az_max, el_min, el_max) of the camera's view plus margin; without a camera ±60°/±40°."""
+    if camera is None:
+        return -60.0, 60.0, -40.0, 40.0
+    a0, a1, e0, e1 = camera.field_of_view_deg()
+    return (
+        max(-89.0, a0 - margin_deg),
+        min(89.0, a1 + margin_deg),
+        max(-89.0, e0 - margin_deg),
+        min(89.0, e1 + margin_deg),
+    )
+
+
+def default_step_deg(positions_m: np.ndarray, max_freq_hz: float, speed_of_sound: float) -> float:
+    """Coarse spacing: a third of the main-lobe width at the coarse band's top, within [0.5°, 3°].
+
+    Finer than a third would only add cost; coarser would let a peak fall between points.
+    """
+    p = np.asarray(positions_m, dtype=float)
+    aperture = float(np.sqrt(((p[:, None] - p[None]) ** 2).sum(-1)).max())
+    lobe = np.degrees(speed_of_sound / (max_freq_hz * max(aperture, 1e-3)))
+    return float(np.clip(lobe / 3.0, 0.5, 3.0))
+
+
+def make_grid(bounds: tuple[float, float, float, float], step_deg: float, focus: FocusModel) -> FocusGrid:
+    a0, a1, e0, e1 = bounds
+    n_az = max(2, int(np.ceil((a1 - a0) / step_deg)) + 1)
+    n_el = max(2, int(np.ceil((e1 - e0) / step_deg)) + 1)
+    az = np.linspace(a0, a1, n_az)
+    el = np.linspace(e0, e1, n_el)
+    aa, ee = np.meshgrid(az, el)
+    dist = focus.distance(aa.ravel(), ee.ravel())
+    return FocusGrid(azimuth_deg=az, elevation_deg=el, distance_m=dist)

@@ -1,0 +1,222 @@
+"""Harmonicity horn detector: which hops carry a horn, and which STFT bins belong to it.
+
+Why a comb: a car, truck or scooter horn is a driven diaphragm or trumpet — a steady fundamental
+(180–1150 Hz) with a dense series of partials up to 5 kHz and beyond. The confusers differ in
+physics: electronic sirens and buzzers are square-wave driven (odd partials only) and glide in
+pitch, reversing beepers are near-sine (one or two partials), birds and brake squeal sit above
+2 kHz with few partials, engines have a low fundamental (their comb also fills the half-way
+positions of any candidate above 180 Hz). Each rule below encodes one of those facts.
+
+Per hop the detector sees the incoherent power spectrum (mean over healthy channels and
+snapshots), compares every bin with the local spectrum (prominence: tonal) and with its own slow
+background (novelty: something started), and searches the fundamental that explains the most
+partials. It returns up to `max_families` combs (two horns at once, or the two voices of a
+dual-tone horn), each with its bins and per-bin weights for the localizer, and a score in [0, 1].
+When the ONNX classifier is present it decides horn/siren; this module still selects the bins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import median_filter
+
+from edge.analysis.config import DetectorConfig
+
+_FIRST = 8  # partials that count for the decision
+_BACKGROUND_RISE_DB_PER_S = 3.0
+
+
+@dataclass(frozen=True)
+class HarmonicFamily:
+    """One harmonic comb found in a hop."""
+
+    f0_hz: float
+    score: float
+    present: int
+    available: int
+    bins: np.ndarray
+    weights: np.ndarray
+    odd_only: bool
+    power: float
+    even_deficit_db: float
+
+
+@dataclass(frozen=True)
+class HarmonicEvidence:
+    families: tuple[HarmonicFamily, ...]
+
+    @property
+    def score(self) -> float:
+        return max((f.score for f in self.families), default=0.0)
+
+
+class HarmonicDetector:
+    """Stateful (slow background per bin) comb detector over the incoherent power spectrum."""
+
+    def __init__(self, config: DetectorConfig, freqs_hz: np.ndarray, hop_s: float) -> None:
+        self.cfg = config
+        self.freqs = np.asarray(freqs_hz, dtype=float)
+        self.df = float(self.freqs[1] - self.freqs[0])
+        self.band = (self.freqs >= 0.8 * config.f0_min_hz) & (self.freqs <= config.band_max_hz)
+        self._rise = 10 ** (_BACKGROUND_RISE_DB_PER_S * hop_s / 10)
+        self._background: np.ndarray | None = None
+        self._median_width = max(5, round(300.0 / self.df) | 1)
+        step = 2.0  # the comb only has to land within a bin at the 8th partial; the pitch is refined after
+        self.f0_grid = np.arange(config.f0_min_hz, config.f0_max_hz + step, step)
+
+    def update(self, power: np.ndarray) -> tuple[HarmonicEvidence, np.ndarray]:
+        """Evidence for one hop, and the per-bin background (for levels). `power` is (F,) mean |X|²."""
+        p = np.maximum(np.asarray(power, dtype=float), 1e-30)
+        if self._background is None:
+            self._background = p.copy()
+        else:
+            self._background = np.minimum(p, self._background * self._rise)
+        local = median_filter(p, size=self._median_width, mode="nearest")
+        prom = 10 * np.log10(p / np.maximum(local, 1e-30))
+        novelty = 10 * np.log10(p / np.maximum(self._background, 1e-30))
+        d = np.where(self.band, np.minimum(prom, novelty), -30.0)
+        families: list[HarmonicFamily] = []
+        for _ in range(self.cfg.max_families):
+            fam = self._best_comb(d, p)
+            if fam is None:
+                break
+            if not any(_harmonically_related(fam.f0_hz, f.f0_hz) for f in families):
+                families.append(fam)
+            # Hide this comb's partials so the next search finds another source, not a subharmonic.
+            d = d.copy()
+            for b in fam.bins:
+                d[max(0, b - 1) : b + 2] = -30.0
+        return HarmonicEvidence(tuple(families)), self._background
+
+    def _best_comb(self, d: np.ndarray, p: np.ndarray) -> HarmonicFamily | None:
+        cfg = self.cfg
+        thr = cfg.prominence_db
+        if int((d >= thr).sum()) < 2:  # nothing tonal and new in this hop: no comb to search
+            return None
+        f0 = self.f0_grid
+        h = np.arange(1, _FIRST + 1)
+        fh = f0[:, None] * h[None, :]
+        avail = (fh <= cfg.band_max_hz) & (fh < self.freqs[-1])
+        dh = np.where(avail, self._at(d, fh), -30.0)
+        present = (dh >= thr) & avail
+        n_p = present.sum(1)
+        strength = np.where(avail, np.clip(dh, 0, 20), 0).sum(1)
+        if n_p.max() < 2:
+            return None
+        best = int(np.argmax(n_p * 100 + strength))
+        # Octave guard: the lowest candidate explaining as many partials almost as strongly wins.
+        ok = (n_p >= n_p[best]) & (strength >= 0.9 * strength[best])
+        k = int(np.flatnonzero(ok)[0])
+        # Then the best-fitting pitch near that octave: bins are ~20 Hz wide, the comb pins it finer.
+        near = np.flatnonzero(np.abs(f0 / f0[k] - 1) <= 0.03)
+        k = int(near[np.argmax(n_p[near] * 100 + strength[near])])
+        f0_k = float(f0[k])
+        n_avail = int(avail[k].sum())
+        pres = present[k]
+        even_present = int(pres[1::2].sum())
+        odd_present = int(pres[0::2].sum())
+        engine_like = self._denser_comb_below(d, f0_k, thr)
+        n_pk = int(n_p[k])
+        # Pitch from the first partials (search ±2 bins), then every partial tightly around the
+        # refined comb, so another source's partial a few bins away is not taken for this one's.
+        _, f0_fit = self._comb_bins(d, f0_k, thr, radius=2, n_max=_FIRST)
+        bins, f0_fit = self._comb_bins(d, f0_fit, thr, radius=1)
+        if bins.size == 0:
+            return None
+        deficit = self._even_deficit_db(p, f0_fit)
+        odd_only = (odd_present >= 3 and even_present <= 1) or deficit >= cfg.max_odd_even_db
+        weights = 1.0 - 10 ** (-np.clip(d[bins], 0, 40) / 10)
+        mean_d = float(np.clip(dh[k][pres], 0, 40).mean()) if n_pk else 0.0
+        score = min(1.0, 1.25 * n_pk / max(n_avail, 1)) * min(1.0, mean_d / (2 * thr))
+        if (
+            n_pk < cfg.min_harmonics
+            or even_present < 1
+            or odd_only
+            or engine_like
+            or not (pres[0] or pres[1])
+        ):
+            score = min(score, 0.2)
+        excess = (
+            np.maximum(p[bins] - self._background[bins], 0.0) if self._background is not None else p[bins]
+        )
+        return HarmonicFamily(
+            f0_hz=f0_fit,
+            score=float(score),
+            present=n_pk,
+            available=n_avail,
+            bins=bins,
+            weights=weights.astype(np.float32),
+            odd_only=odd_only,
+            power=float(excess.sum()),
+            even_deficit_db=deficit,
+        )
+
+    def _even_deficit_db(self, p: np.ndarray, f0: float) -> float:
+        """How far (dB, median) the even partials 2, 4, 6, 8 sit below the mean of their odd
+        neighbours. A square-wave drive (electronic siren, buzzer) leaves them 15–35 dB down even
+        when they still clear the noise; a horn's diaphragm or trumpet keeps them within a few dB."""
+        n = int(min(9, self.cfg.band_max_hz // f0))
+        if n < 3:
+            return 0.0
+        level = 10 * np.log10(np.maximum(self._at(p, np.arange(1, n + 1) * f0), 1e-30))
+        diffs = [0.5 * (level[h - 2] + level[h]) - level[h - 1] for h in range(2, n, 2)]
+        return float(np.median(diffs))
+
+    def _denser_comb_below(self, d: np.ndarray, f0: float, thr: float) -> bool:
+        """True when a comb at f0/q (q = 2, 3, 4) below the horn range fills the gaps between this
+        comb's partials too: the sound is an engine (or other low drone) seen every q-th partial."""
+        for q in (2, 3, 4):
+            if f0 / q >= self.cfg.f0_min_hz:
+                continue
+            pos = np.array([(h - j / q) * f0 for h in range(1, _FIRST + 1) for j in range(1, q)])
+            pos = pos[pos <= self.cfg.band_max_hz]
+            if len(pos) and float(np.mean(self._at(d, pos) >= thr)) >= 0.5:
+                return True
+        return False
+
+    def _at(self, d: np.ndarray, f: np.ndarray) -> np.ndarray:
+        """Value at frequency f: the larger of the two nearest bins (a partial between bins lands in both)."""
+        pos = np.asarray(f) / self.df
+        lo = np.clip(np.floor(pos).astype(int), 0, len(d) - 1)
+        hi = np.clip(lo + 1, 0, len(d) - 1)
+        return np.maximum(d[lo], d[hi])
+
+    def _comb_bins(
+        self, d: np.ndarray, f0: float, thr: float, radius: int, n_max: int | None = None
+    ) -> tuple[np.ndarray, float]:
+        """Bins of every partial up to the band edge, and the pitch refined from their positions.
+
+        Partial h is the local maximum within ±radius bins of h·f0, kept with its two neighbours
+        where they stand out by thr/2; the pitch is the least-squares fit of the partials found.
+        """
+        n = int(self.cfg.band_max_hz // f0)
+        if n_max is not None:
+            n = min(n, n_max)
+        h = np.arange(1, n + 1)
+        centre = np.round(h * f0 / self.df).astype(int)
+        win = centre[:, None] + np.arange(-radius, radius + 1)[None, :]
+        ok = (win[:, 0] >= 1) & (win[:, -1] <= len(d) - 2)
+        h, win = h[ok], win[ok]
+        if len(h) == 0:
+            return np.zeros(0, np.int64), f0
+        k = win[np.arange(len(win)), np.argmax(d[win], axis=1)]  # each partial's peak bin
+        found = d[k] >= thr
+        h, k = h[found], k[found]
+        if len(k) == 0:
+            return np.zeros(0, np.int64), f0
+        y0, y1, y2 = d[k - 1], d[k], d[k + 1]
+        den = y0 - 2 * y1 + y2
+        frac = np.where(den < 0, 0.5 * (y0 - y2) / np.where(den < 0, den, -1.0), 0.0)
+        fk = (k + np.clip(frac, -0.5, 0.5)) * self.df
+        f0_fit = float((h * fk).sum() / (h * h).sum())
+        nb = (k[:, None] + np.array([-1, 0, 1])[None, :]).ravel()
+        bins = np.unique(nb[d[nb] >= thr / 2])
+        return bins.astype(np.int64), f0_fit
+
+
+def _harmonically_related(a: float, b: float, tol: float = 0.03) -> bool:
+    """True when one pitch is (nearly) an integer multiple of the other: left-overs of one comb."""
+    r = max(a, b) / min(a, b)
+    return abs(r - round(r)) <= tol * r

@@ -1,0 +1,72 @@
+"""Channel health and wind, judged from the audio itself on every hop (never from configuration).
+
+A dead MEMS microphone reads near silence, a failing one hisses or crackles well above its
+neighbours; both would bend the sound map, so they are excluded while they misbehave. Wind is
+turbulence at each microphone's port: loud at low frequency and uncorrelated between
+microphones, where real sound at those wavelengths (metres) is nearly identical across the
+array. Its signature is a low coherent-to-incoherent power ratio in the low band; while it lasts,
+horn events are still reported but carry the "wind" condition, which suspends enforcement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from edge.analysis.config import HealthConfig
+
+
+@dataclass(frozen=True)
+class HealthState:
+    healthy: np.ndarray  # (M,) bool
+    level_db: np.ndarray  # (M,) smoothed channel level, dB re digital full scale
+    wind: bool
+    low_band_coherence: float
+
+
+class ChannelHealth:
+    def __init__(self, config: HealthConfig, channels: int, freqs_hz: np.ndarray, hop_s: float) -> None:
+        self.cfg = config
+        self.channels = channels
+        self._alpha = 1.0 - np.exp(-hop_s / config.level_time_constant_s)
+        self._wind_alpha = 1.0 - np.exp(-hop_s / config.wind_time_constant_s)
+        lo, hi = config.wind_band_hz
+        self._wind_bins = np.flatnonzero((freqs_hz >= lo) & (freqs_hz <= hi))
+        self._mid_bins = np.flatnonzero((freqs_hz >= 1000.0) & (freqs_hz <= 4000.0))
+        self._level: np.ndarray | None = None
+        self._coherence: float | None = None
+
+    def update(self, spectra: np.ndarray, power_scale: float) -> HealthState:
+        """Update from one hop's spectra (F, M, K) and return which channels to trust now."""
+        ms = (np.abs(spectra) ** 2).sum(0).mean(-1) * power_scale  # (M,) mean square
+        db = 10 * np.log10(np.maximum(ms, 1e-20))
+        self._level = db if self._level is None else self._level + self._alpha * (db - self._level)
+        ref = float(np.median(self._level))
+        healthy = (self._level > ref - self.cfg.dead_below_median_db) & (
+            self._level < ref + self.cfg.noisy_above_median_db
+        )
+        if healthy.sum() < 2:
+            healthy = np.ones(self.channels, bool)  # nothing to compare against: trust all rather than none
+        low = spectra[self._wind_bins][:, healthy]  # (Fw, Mh, K)
+        m = low.shape[1]
+        coherent = (np.abs(low.sum(1)) ** 2).sum()
+        incoherent = m * (np.abs(low) ** 2).sum()
+        ratio = float(coherent / incoherent) if incoherent > 0 else 1.0
+        # Self-noise is incoherent too, but white: only a low band far above the mid band is wind.
+        mid = (np.abs(spectra[self._mid_bins][:, healthy]) ** 2).mean()
+        tilt_db = 10 * np.log10(max(float((np.abs(low) ** 2).mean()), 1e-30) / max(float(mid), 1e-30))
+        # Wind is judged only on hops where the low band dominates; other hops (a horn, a quiet
+        # moment) leave the judgement as it was instead of talking it out of a gust.
+        if tilt_db >= self.cfg.wind_low_over_mid_db:
+            if self._coherence is None:
+                self._coherence = ratio
+            else:
+                self._coherence += self._wind_alpha * (ratio - self._coherence)
+        coherence = 1.0 if self._coherence is None else self._coherence
+        return HealthState(
+            healthy=healthy,
+            level_db=self._level.copy(),
+            wind=coherence < self.cfg.wind_coherence_max,
+            low_band_coherence=coherence,
+        )

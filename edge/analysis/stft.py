@@ -1,0 +1,113 @@
+"""Streaming short-time spectra: blocks of any size in, fixed hops of multichannel spectra out.
+
+Frames are placed on absolute sample indices (frame j of the stream starts at j·advance), so the
+hops, and everything computed from them, are the same whether the audio arrives in 256-sample
+blocks or 48,000-sample blocks. Memory is bounded: only the samples of the next unfinished hop
+are kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import fft as sfft
+
+from edge.errors import UserFacingError
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One analysis hop: `spectra` (bins, channels, snapshots) of the frames starting in it."""
+
+    index: int
+    start_sample: int
+    spectra: np.ndarray
+    sample_rate: int
+    hop: int
+    frame: int
+
+    @property
+    def t_center(self) -> float:
+        """Centre of the samples the hop's frames cover, in stream seconds."""
+        return (self.start_sample + (self.hop + self.frame // 2) / 2) / self.sample_rate
+
+    @property
+    def t_decided(self) -> float:
+        """Stream time of the last sample the hop needs: when a live node could act on it."""
+        return (self.start_sample + self.hop + self.frame // 2) / self.sample_rate
+
+
+class StreamingStft:
+    """Hann frames of length 2·advance with 50 % overlap, `snapshots` frames per hop, all channels."""
+
+    def __init__(
+        self, channels: int, sample_rate: int, hop_s: float, snapshots: int, max_freq_hz: float | None = None
+    ) -> None:
+        if channels < 1 or sample_rate <= 0:
+            raise UserFacingError(
+                f"need at least one channel and a positive rate (got {channels}, {sample_rate})"
+            )
+        self.channels = channels
+        self.sample_rate = sample_rate
+        self.snapshots = snapshots
+        self.advance = max(8, round(hop_s * sample_rate / snapshots))
+        self.hop = self.advance * snapshots
+        self.frame = 2 * self.advance
+        freqs = np.fft.rfftfreq(self.frame, 1.0 / sample_rate)
+        # Only the bins the analysis uses are kept: a horn above ~7 kHz adds nothing but cost.
+        self.n_bins = (
+            len(freqs)
+            if max_freq_hz is None
+            else int(min(len(freqs), np.searchsorted(freqs, max_freq_hz) + 2))
+        )
+        self.freqs = freqs[: self.n_bins]
+        n = np.arange(self.frame)
+        self.window = (0.5 - 0.5 * np.cos(2 * np.pi * n / self.frame)).astype(np.float32)
+        # Mean-square of the signal from the one-sided power of a windowed frame (Parseval).
+        self.power_scale = 2.0 / (self.frame * float(np.sum(self.window.astype(float) ** 2)))
+        self._buf = np.zeros((0, channels), dtype=np.float32)
+        self._buf_start = 0
+        self._next_hop = 0
+
+    @property
+    def samples_seen(self) -> int:
+        return self._buf_start + len(self._buf)
+
+    def push(self, block: np.ndarray) -> list[Hop]:
+        """Append a (frames, channels) block; return every hop now complete, oldest first."""
+        block = np.asarray(block)
+        if block.ndim != 2 or block.shape[1] != self.channels:
+            raise UserFacingError(
+                f"audio block must have shape (frames, {self.channels}), got {tuple(block.shape)}"
+            )
+        block = block.astype(np.float32, copy=False)
+        if not np.all(np.isfinite(block)):
+            # A glitching converter must not poison the spectra of every later hop.
+            block = np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0)
+        self._buf = np.concatenate([self._buf, block]) if len(self._buf) else block.copy()
+        hops = []
+        need = self.hop + self.advance  # the last frame of a hop ends `advance` into the next hop
+        while True:
+            offset = self._next_hop * self.hop - self._buf_start
+            if offset + need > len(self._buf):
+                break
+            seg = np.ascontiguousarray(self._buf[offset : offset + need].T)  # (M, need)
+            frames = np.lib.stride_tricks.sliding_window_view(seg, self.frame, axis=1)[:, :: self.advance]
+            spec = sfft.rfft(frames * self.window, axis=-1, workers=1)  # (M, K, F) complex64
+            hops.append(
+                Hop(
+                    index=self._next_hop,
+                    start_sample=self._next_hop * self.hop,
+                    spectra=np.ascontiguousarray(spec[:, :, : self.n_bins].transpose(2, 0, 1)),
+                    sample_rate=self.sample_rate,
+                    hop=self.hop,
+                    frame=self.frame,
+                )
+            )
+            self._next_hop += 1
+        drop = self._next_hop * self.hop - self._buf_start
+        if drop > 0:
+            self._buf = self._buf[drop:]
+            self._buf_start += drop
+        return hops

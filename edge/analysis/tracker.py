@@ -1,0 +1,250 @@
+"""Hops → horn events: one track per source, hysteresis, minimum duration, double-tap merge.
+
+A horn event is decided (and `detected_after_s` fixed) when its track has `confirm_hops` hops
+above the detector threshold; it stays open while hops stay above the lower release threshold
+(hysteresis) with up to `hangover_hops` misses, and it closes after that. Tracks are kept per
+direction so two horns at once make two events, and a vehicle that moves while honking stays one
+track (the gate follows the last position). A second blast from the same direction within
+`merge_gap_s` (a double or triple tap) joins the first event: one honk, one fine. A track whose
+pitch glides like a siren, or whose even partials stay well below the odd ones over the whole
+track (a square-wave driven siren or buzzer), is dropped: a siren is never evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from edge.analysis.config import TrackerConfig
+from edge.geometry.camera import direction_to_unit
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One localized harmonic source in one hop."""
+
+    azimuth_deg: float
+    elevation_deg: float
+    power: float
+    contrast_db: float
+    score: float
+    f0_hz: tuple[float, ...]
+    level_db: float | None
+    distance_m: float | None
+    sound_map: np.ndarray | None = None
+    even_deficit_db: float = 0.0
+
+
+@dataclass(frozen=True)
+class HopObservation:
+    t_start: float
+    t_end: float
+    t_decided: float
+    detections: tuple[Detection, ...]
+    wind: bool
+
+
+@dataclass
+class Track:
+    """A source followed across hops; becomes a `ClosedTrack` when it ends."""
+
+    hits: list[tuple[float, Detection]] = field(default_factory=list)
+    t_start: float = 0.0
+    t_end: float = 0.0
+    strong: int = 0
+    misses: int = 0
+    decided_at: float | None = None
+    wind: bool = False
+    voices: tuple[float, ...] = ()
+    beam: list[tuple[int, np.ndarray]] = field(
+        default_factory=list
+    )  # (first sample, frame) toward the source
+
+    @property
+    def last(self) -> Detection:
+        return self.hits[-1][1]
+
+
+@dataclass
+class ClosedTrack:
+    t_start: float
+    t_end: float
+    decided_at: float
+    hits: list[tuple[float, Detection]]
+    wind: bool
+    beam: list[tuple[int, np.ndarray]] = field(default_factory=list)
+
+
+class Tracker:
+    def __init__(self, config: TrackerConfig, threshold: float, release: float) -> None:
+        self.cfg = config
+        self.threshold = threshold
+        self.release = release
+        self.active: list[Track] = []
+        self.pending: list[ClosedTrack] = []
+
+    def update(self, obs: HopObservation) -> list[ClosedTrack]:
+        dets = _merge_close([d for d in obs.detections if d.score >= self.release], self.cfg.gate_deg / 2)
+        unmatched = list(range(len(dets)))
+        pairs = sorted(
+            ((_angle(t.last, dets[j]), i, j) for i, t in enumerate(self.active) for j in unmatched),
+            key=lambda x: x[0],
+        )
+        used_t: set[int] = set()
+        for ang, i, j in pairs:
+            if ang > self.cfg.gate_deg or i in used_t or j not in unmatched:
+                continue
+            used_t.add(i)
+            unmatched.remove(j)
+            self._hit(self.active[i], dets[j], obs)
+        for i, t in enumerate(self.active):
+            if i not in used_t:
+                t.misses += 1
+        for j in unmatched:
+            if dets[j].score >= self.threshold:
+                t = Track(t_start=obs.t_start)
+                self._hit(t, dets[j], obs)
+                self.active.append(t)
+        closed = [t for t in self.active if t.misses > self.cfg.hangover_hops]
+        self.active = [t for t in self.active if t.misses <= self.cfg.hangover_hops]
+        for t in closed:
+            self._close(t)
+        return self._release_pending(obs.t_end)
+
+    def flush(self) -> list[ClosedTrack]:
+        for t in self.active:
+            self._close(t)
+        self.active = []
+        out, self.pending = self.pending, []
+        return out
+
+    # ------------------------------------------------------------------
+
+    def _hit(self, t: Track, d: Detection, obs: HopObservation) -> None:
+        t.hits.append((0.5 * (obs.t_start + obs.t_end), d))
+        t.t_end = obs.t_end
+        t.misses = 0
+        t.wind = t.wind or obs.wind
+        if d.score >= self.threshold:
+            t.strong += 1
+        if t.decided_at is None and t.strong >= self.cfg.confirm_hops:
+            t.decided_at = obs.t_decided
+            t.voices = d.f0_hz
+
+    def _close(self, t: Track) -> None:
+        if t.decided_at is None or t.t_end - t.t_start < self.cfg.min_duration_s:
+            return
+        if _pitch_glide(t) > self.cfg.max_pitch_glide:
+            return
+        if float(np.median([d.even_deficit_db for _, d in t.hits])) > self.cfg.max_even_deficit_db:
+            return  # square-wave drive over the whole track: an electronic siren or buzzer
+        c = ClosedTrack(t.t_start, t.t_end, t.decided_at, t.hits, t.wind, t.beam)
+        for p in self.pending:
+            if (
+                c.t_start - p.t_end <= self.cfg.merge_gap_s
+                and _angle(_position(p), _position(c)) <= self.cfg.gate_deg
+            ):
+                p.t_end = max(p.t_end, c.t_end)
+                p.hits = p.hits + c.hits
+                p.wind = p.wind or c.wind
+                p.beam = p.beam + c.beam
+                return
+        self.pending.append(c)
+
+    def _release_pending(self, now: float) -> list[ClosedTrack]:
+        out = []
+        keep = []
+        for p in self.pending:
+            waiting = any(
+                t.t_start - p.t_end <= self.cfg.merge_gap_s
+                and _angle(_position(p), t.last) <= self.cfg.gate_deg
+                for t in self.active
+            )
+            if now - p.t_end > self.cfg.merge_gap_s and not waiting:
+                out.append(p)
+            else:
+                keep.append(p)
+        self.pending = keep
+        return out
+
+
+def _merge_close(dets: list[Detection], within_deg: float) -> list[Detection]:
+    """One detection per source: the voices of a dual-tone horn localize to the same spot."""
+    out: list[Detection] = []
+    for d in sorted(dets, key=lambda d: -d.power):
+        for i, o in enumerate(out):
+            if _angle(o, d) <= within_deg:
+                out[i] = replace(
+                    o,
+                    score=max(o.score, d.score),
+                    f0_hz=o.f0_hz + d.f0_hz,
+                    level_db=sum_db(o.level_db, d.level_db),
+                    even_deficit_db=min(o.even_deficit_db, d.even_deficit_db),
+                )
+                break
+        else:
+            out.append(d)
+    return out
+
+
+def sum_db(a: float | None, b: float | None) -> float | None:
+    """Level of two incoherent parts (either may be unknown)."""
+    if a is None or b is None:
+        return a if b is None else b
+    return float(10 * np.log10(10 ** (a / 10) + 10 ** (b / 10)))
+
+
+def _pitch_glide(t: Track) -> float:
+    """Relative pitch range of the track's pitch trajectory (a siren sweeps, a horn holds).
+
+    The trajectory starts at the pitch heard at confirmation and follows, hop by hop, the closest
+    pitch within 10 % (octave slips of the comb search folded back), so a sweep is followed while
+    the second voice of a dual-tone horn (a major third away) or a stray comb is not.
+    """
+    if not t.voices:
+        return 0.0
+    traj = [t.voices[0]]
+    for _, d in t.hits[1:]:
+        cands = np.array([f * k for f in d.f0_hz for k in (0.5, 1.0, 2.0)])
+        rel = np.abs(cands / traj[-1] - 1)
+        i = int(np.argmin(rel))
+        if rel[i] <= 0.10:
+            traj.append(float(cands[i]))
+    if len(traj) < 3:
+        return 0.0
+    return (max(traj) - min(traj)) / float(np.median(traj))
+
+
+def _position(c: ClosedTrack) -> Detection:
+    return max(c.hits, key=lambda h: h[1].power)[1]
+
+
+def _angle(a: Detection, b: Detection) -> float:
+    u = direction_to_unit(a.azimuth_deg, a.elevation_deg)
+    v = direction_to_unit(b.azimuth_deg, b.elevation_deg)
+    return float(np.degrees(np.arccos(np.clip(u @ v, -1.0, 1.0))))
+
+
+def track_direction(hits: list[tuple[float, Detection]]) -> tuple[float, float, float]:
+    """(t_ref, azimuth, elevation): the track's position during the horn.
+
+    Outlier hops (a reflection or a sidelobe winning one hop) are dropped around the median, then a
+    power-weighted straight line through the positions is read at the power-weighted mean time, so
+    a vehicle that moves during a long honk is placed where it was in the middle of the horn.
+    """
+    t = np.array([h[0] for h in hits])
+    az = np.array([h[1].azimuth_deg for h in hits])
+    el = np.array([h[1].elevation_deg for h in hits])
+    w = np.array([max(h[1].power, 1e-12) * h[1].score for h in hits])
+    keep = np.hypot(az - np.median(az), el - np.median(el)) <= 2.0
+    if keep.sum() >= max(1, len(t) // 2):
+        t, az, el, w = t[keep], az[keep], el[keep], w[keep]
+    t_ref = float(np.average(t, weights=w))
+    if len(t) >= 3 and np.ptp(t) > 0.3:
+
+        def fit(y: np.ndarray) -> float:
+            return float(np.polyfit(t - t_ref, y, 1, w=np.sqrt(w))[1])  # the line's value at t_ref
+
+        return t_ref, fit(az), fit(el)
+    return t_ref, float(np.average(az, weights=w)), float(np.average(el, weights=w))

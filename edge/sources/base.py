@@ -1,0 +1,34 @@
+"""The interface every audio source implements (live capture, scene replay, simulator, tests)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+
+import numpy as np
+
+
+class ArraySource(ABC):
+    """Blocks of multichannel audio on the stream clock.
+
+    Iterating yields `(stream_start_sample, block)`: `block` is float32 of shape (frames, channels),
+    channel i is microphone i of the array, and `stream_start_sample` counts samples since the
+    stream began (the first block starts at 0; a gap after dropped blocks shows as a jump).
+    Block sizes may vary from block to block: consumers must not depend on them.
+    """
+
+    sample_rate: int
+    channels: int
+
+    @abstractmethod
+    def __iter__(self) -> Iterator[tuple[int, np.ndarray]]: ...
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the device or file; iterating afterwards is an error."""
+
+    def __enter__(self) -> ArraySource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

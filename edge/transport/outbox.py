@@ -1,0 +1,195 @@
+"""The durable outbox: evidence is on disk before anything is sent, and stays until the server acks it.
+
+SQLite in WAL mode with `synchronous=FULL`: each `put` is one committed, fsync'd transaction,
+so a power cut or `kill -9` leaves either the whole bundle or nothing. The broker's PUBACK
+frees nothing; only the server's ack (after its database commit) marks an entry acknowledged.
+
+Acknowledged bundles are kept as the device's local copy until space is needed, then evicted
+oldest first. Unacknowledged evidence is never evicted: when it alone exceeds the quota the
+outbox keeps accepting (losing evidence is worse than overshooting a soft budget) and raises
+`quota_alarm`, which the heartbeat reports.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+AckStatus = Literal["stored", "duplicate", "rejected"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    created REAL NOT NULL,
+    size INTEGER NOT NULL,
+    payload BLOB NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'acked')),
+    ack_status TEXT,
+    ack_reason TEXT,
+    acked_at REAL
+);
+CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state, seq);
+"""
+
+
+class OutboxSettings(BaseModel):
+    """Where the outbox lives and its soft budget (payload bytes, SQLite overhead not counted)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: Path = Path("outbox.sqlite3")
+    quota_mb: float = Field(2048.0, gt=0)
+
+    def open(self) -> Outbox:
+        return Outbox(self.path, quota_bytes=int(self.quota_mb * 1024 * 1024))
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    id: str
+    size: int
+    created: float
+
+
+@dataclass(frozen=True)
+class OutboxStats:
+    pending: int
+    pending_bytes: int
+    acked: int
+    rejected: int
+    total_bytes: int
+    quota_bytes: int
+    quota_alarm: bool
+    evicted: int
+
+
+class Outbox:
+    """Evidence payloads keyed by evidence id; safe to share between the run loop and MQTT threads."""
+
+    def __init__(self, path: Path, quota_bytes: int) -> None:
+        if quota_bytes <= 0:
+            raise ValueError("quota_bytes must be positive")
+        self.path = Path(path)
+        self.quota_bytes = quota_bytes
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+        self._evicted = 0
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def put(self, evidence_id: str, payload: bytes) -> bool:
+        """Store a bundle durably; False if that id is already in the outbox (nothing changes)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cur = self._db.execute(
+                    "INSERT OR IGNORE INTO outbox (id, created, size, payload, state) "
+                    "VALUES (?, ?, ?, ?, 'pending')",
+                    (evidence_id, time.time(), len(payload), payload),
+                )
+                inserted = cur.rowcount == 1
+                if inserted:
+                    self._evict_acked_locked()
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            return inserted
+
+    def _evict_acked_locked(self) -> None:
+        """Delete acknowledged entries, oldest first, until the total fits the quota (if it can)."""
+        total = self._db.execute("SELECT COALESCE(SUM(size), 0) FROM outbox").fetchone()[0]
+        if total <= self.quota_bytes:
+            return
+        rows = self._db.execute("SELECT seq, size FROM outbox WHERE state = 'acked' ORDER BY seq").fetchall()
+        doomed = []
+        for seq, size in rows:
+            if total <= self.quota_bytes:
+                break
+            doomed.append((seq,))
+            total -= size
+        self._db.executemany("DELETE FROM outbox WHERE seq = ?", doomed)
+        self._evicted += len(doomed)
+
+    def pending(self, limit: int | None = None) -> list[PendingEntry]:
+        """Unacknowledged entries, oldest first (payloads stay on disk until `payload()`)."""
+        sql = "SELECT id, size, created FROM outbox WHERE state = 'pending' ORDER BY seq"
+        params: tuple[int, ...] = ()
+        if limit is not None:
+            sql += " LIMIT ?"
+            params = (limit,)
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        return [PendingEntry(id=r[0], size=r[1], created=r[2]) for r in rows]
+
+    def payload(self, evidence_id: str) -> bytes | None:
+        with self._lock:
+            row = self._db.execute("SELECT payload FROM outbox WHERE id = ?", (evidence_id,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def mark_acked(self, ids: Iterable[str], status: AckStatus, reason: str | None = None) -> list[str]:
+        """Record the server's ack; returns the ids that were pending and are now acknowledged."""
+        now = time.time()
+        done = []
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for evidence_id in ids:
+                    cur = self._db.execute(
+                        "UPDATE outbox SET state = 'acked', ack_status = ?, ack_reason = ?, acked_at = ? "
+                        "WHERE id = ? AND state = 'pending'",
+                        (status, reason, now, evidence_id),
+                    )
+                    if cur.rowcount == 1:
+                        done.append(evidence_id)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return done
+
+    def state_of(self, evidence_id: str) -> tuple[str, str | None] | None:
+        """(`pending`|`acked`, ack status) of an entry, or None if absent or evicted."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT state, ack_status FROM outbox WHERE id = ?", (evidence_id,)
+            ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def stats(self) -> OutboxStats:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT "
+                " COALESCE(SUM(state = 'pending'), 0),"
+                " COALESCE(SUM(CASE WHEN state = 'pending' THEN size ELSE 0 END), 0),"
+                " COALESCE(SUM(state = 'acked'), 0),"
+                " COALESCE(SUM(ack_status = 'rejected'), 0),"
+                " COALESCE(SUM(size), 0) "
+                "FROM outbox"
+            ).fetchone()
+            evicted = self._evicted
+        pending, pending_bytes, acked, rejected, total = row
+        return OutboxStats(
+            pending=pending,
+            pending_bytes=pending_bytes,
+            acked=acked,
+            rejected=rejected,
+            total_bytes=total,
+            quota_bytes=self.quota_bytes,
+            quota_alarm=pending_bytes > self.quota_bytes,
+            evicted=evicted,
+        )

@@ -1,0 +1,203 @@
+"""Labelled 0.975 s windows of street audio built from `edge.sim.signals`.
+
+Three classes, because the enforcement question is not just "is there a horn":
+- `horn`  (1): a horn sounds in the window for at least 80 ms, and no siren;
+- `siren` (2): a siren sounds, with or without a horn (emergency vehicles are exempt, so a
+  horn under a siren is never evidence);
+- `other` (0): anything else — every confuser of `signals.CONFUSERS` and plain background.
+
+Every window has a traffic background (sometimes wind or rain too); the event goes through a
+random street impulse response and is mixed at an SNR against the background; the mix then
+goes through the recording chain (`augment.record`). `tag` names what the event was (`horn:car`,
+`siren:hilo`, `brake_squeal`, `background`, …) so that the evaluation can report per class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from edge.classifier.features import SAMPLE_RATE, WINDOW_SAMPLES
+from edge.sim import signals
+
+try:
+    from . import augment
+except ImportError:  # run as a script from models/training/
+    import augment  # type: ignore[no-redef]
+
+CLASSES = ("other", "horn", "siren")
+HORN_KIND_WEIGHTS = {"car": 0.45, "truck": 0.12, "bus": 0.08, "scooter": 0.18, "ebike": 0.17}
+MIN_HORN_ON_S = 0.08
+
+
+@dataclass(frozen=True)
+class Split:
+    """A generated data set: `waves` [n, 15600] float32 at 16 kHz, `labels` [n], `tags` [n],
+    `snr_db` [n] (event over background; NaN for background-only windows)."""
+
+    waves: np.ndarray
+    labels: np.ndarray
+    tags: np.ndarray
+    snr_db: np.ndarray
+
+
+def _place(
+    event: np.ndarray, rng: np.random.Generator, on: np.ndarray | None, w: int = WINDOW_SAMPLES
+) -> tuple[np.ndarray, float]:
+    """Put `event` at a random offset in a window of `w` samples; return it and the on-time (s).
+
+    A horn is placed so that at least `MIN_HORN_ON_S` of its on-time falls inside the window
+    (all of it, if the pattern is shorter); other events anywhere that overlaps by ≥ 0.2 s.
+    """
+    n = event.size
+    active = on if on is not None else np.ones(n, bool)
+    need = min(int(MIN_HORN_ON_S * SAMPLE_RATE), int(active.sum())) if on is not None else min(n, 3200)
+    for _ in range(50):
+        start = int(rng.integers(-n + 1, w))  # event sample 0 lands at window sample `start`
+        a, b = max(0, start), min(w, start + n)
+        if b > a and active[a - start : b - start].sum() >= need:
+            break
+    out = np.zeros(w)
+    out[a:b] = event[a - start : b - start]
+    return out, float(active[a - start : b - start].sum()) / SAMPLE_RATE
+
+
+def _horn_event(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, str]:
+    kinds = list(HORN_KIND_WEIGHTS)
+    kind = str(rng.choice(kinds, p=list(HORN_KIND_WEIGHTS.values())))
+    x, intervals = signals.horn_pattern(kind, SAMPLE_RATE, rng)
+    on = np.zeros(x.size, bool)
+    for t0, t1 in intervals:
+        on[round(t0 * SAMPLE_RATE) : round(t1 * SAMPLE_RATE)] = True
+    return x, on, f"horn:{kind}"
+
+
+def _background(rng: np.random.Generator, n: int) -> np.ndarray:
+    dur = n / SAMPLE_RATE
+    bg = signals.traffic_background(dur, SAMPLE_RATE, rng)
+    if rng.random() < 0.15:
+        bg = bg + 10 ** (rng.uniform(-10, 5) / 20) * signals.wind(dur, SAMPLE_RATE, rng)
+    if rng.random() < 0.1:
+        bg = bg + 10 ** (rng.uniform(-10, 3) / 20) * signals.rain(dur, SAMPLE_RATE, rng)
+    return bg / np.sqrt(np.mean(bg**2))
+
+
+def _confuser(name: str, rng: np.random.Generator) -> np.ndarray:
+    dur = rng.uniform(0.5, 3.0)
+    return {**signals.CONFUSERS, **signals.UNSEEN_CONFUSERS}[name](dur, SAMPLE_RATE, rng)
+
+
+def _siren(rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    kind = str(rng.choice(signals.SIREN_KINDS))
+    return signals.siren(rng.uniform(1.0, 4.0), SAMPLE_RATE, rng, kind=kind), f"siren:{kind}"
+
+
+def make_window(
+    rng: np.random.Generator,
+    snr_range: tuple[float, float],
+    n: int = WINDOW_SAMPLES,
+    unseen: bool = False,
+) -> tuple[np.ndarray, int, str, float]:
+    """One labelled window of `n` samples (default one 0.975 s patch; longer for the clip-level
+    evaluation): (wave float32 [n], label, tag, snr_db). `unseen` adds the confusers that
+    training leaves out (`signals.UNSEEN_CONFUSERS`) to the draw: for held-out data only."""
+    bg = _background(rng, n)
+    event = np.zeros(n)
+    roll = rng.random()
+    snr = float(rng.uniform(*snr_range))
+    others = [c for c in signals.CONFUSERS if c != "siren"]
+    if unseen:
+        others += list(signals.UNSEEN_CONFUSERS)
+    if roll < 0.4:
+        x, on, tag = _horn_event(rng)
+        placed, _ = _place(x, rng, on, n)
+        event += placed * 10 ** (snr / 20)
+        label = 1
+        if rng.random() < 0.25:  # a second sound at the same time: the horn must still win
+            extra = str(rng.choice(others))
+            placed, _ = _place(_confuser(extra, rng), rng, None, n)
+            event += placed * 10 ** (rng.uniform(-5, snr) / 20)
+    elif roll < 0.55:
+        x, tag = _siren(rng)
+        placed, _ = _place(x, rng, None, n)
+        event += placed * 10 ** (snr / 20)
+        label = 2
+        if rng.random() < 0.4:  # an emergency vehicle that also honks: still exempt
+            h, on, htag = _horn_event(rng)
+            placed, _ = _place(h, rng, on, n)
+            event += placed * 10 ** (rng.uniform(snr - 10, snr + 5) / 20)
+            tag = f"{tag}+{htag}"
+    elif roll < 0.6:
+        tag, label, snr = "background", 0, float("nan")
+    else:
+        tag = str(rng.choice(others))
+        placed, _ = _place(_confuser(tag, rng), rng, None, n)
+        event += placed * 10 ** (snr / 20)
+        label = 0
+        if rng.random() < 0.2:
+            extra = str(rng.choice(others))
+            placed, _ = _place(_confuser(extra, rng), rng, None, n)
+            event += placed * 10 ** (rng.uniform(-5, snr) / 20)
+    if rng.random() < 0.8 and np.any(event):
+        event = augment.reverberate(event, SAMPLE_RATE, rng)
+    wave = augment.record(bg + event, SAMPLE_RATE, rng)
+    return wave.astype(np.float32), label, tag, snr
+
+
+CHUNK = 200
+
+
+def _objects(parts: list[np.ndarray]) -> np.ndarray:
+    out = np.empty(sum(len(p) for p in parts), object)
+    out[:] = [w for p in parts for w in p]
+    return out
+
+
+def make_split(
+    n: int,
+    seed: int,
+    snr_range: tuple[float, float] = (-3.0, 25.0),
+    workers: int = 1,
+    clip_s: tuple[float, float] | None = None,
+    unseen: bool = False,
+) -> Split:
+    """`n` windows from one seed: the same seed gives the same data, whatever `workers` is
+    (the data is made in chunks of `CHUNK` windows, each with its own child seed).
+
+    With `clip_s=(lo, hi)` the items are clips of random length in that range instead of
+    single windows; `waves` is then an object array of 1-D clips."""
+    seeds = np.random.SeedSequence(seed).spawn(-(-n // CHUNK))
+    jobs = [(min(CHUNK, n - i * CHUNK), s, snr_range, clip_s, unseen) for i, s in enumerate(seeds)]
+    if workers > 1:
+        from multiprocessing import get_context
+
+        with get_context("fork").Pool(workers) as pool:
+            parts = pool.starmap(_make_chunk, jobs)
+    else:
+        parts = [_make_chunk(*job) for job in jobs]
+    return Split(
+        np.concatenate([p.waves for p in parts]) if clip_s is None else _objects([p.waves for p in parts]),
+        np.concatenate([p.labels for p in parts]),
+        np.concatenate([p.tags for p in parts]),
+        np.concatenate([p.snr_db for p in parts]),
+    )
+
+
+def _make_chunk(
+    n: int,
+    seed: np.random.SeedSequence,
+    snr_range: tuple[float, float],
+    clip_s: tuple[float, float] | None,
+    unseen: bool,
+) -> Split:
+    rng = np.random.default_rng(seed)
+    waves = np.empty((n, WINDOW_SAMPLES), np.float32) if clip_s is None else np.empty(n, object)
+    labels = np.empty(n, np.int64)
+    tags, snrs = [], []
+    for i in range(n):
+        length = WINDOW_SAMPLES if clip_s is None else round(rng.uniform(*clip_s) * SAMPLE_RATE)
+        waves[i], labels[i], tag, snr = make_window(rng, snr_range, length, unseen)
+        tags.append(tag)
+        snrs.append(snr)
+    return Split(waves, labels, np.array(tags), np.array(snrs))

@@ -1,0 +1,52 @@
+"""A device's state as the status page and the API report it, including the silence alert."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from server.storage.models import Device
+from server.web.formatting import to_utc
+
+CLOCK_OFFSET_ALERT_S = 0.02
+"""Sound and image must agree within 20 ms; a clock further off than that undermines evidence."""
+
+
+@dataclass(frozen=True)
+class DeviceState:
+    device: Device
+    online: bool
+    silent_s: float | None  # seconds since the last message; None if never heard from
+    silent_alert: bool
+    clock_alert: bool
+
+    @property
+    def alerts(self) -> list[str]:
+        """Stable alert words (translated on the page): silent, never_seen, clock, dead_channels, revoked."""
+        words = []
+        if self.device.revoked:
+            words.append("revoked")
+        if self.silent_s is None:
+            words.append("never_seen")
+        elif self.silent_alert:
+            words.append("silent")
+        if self.clock_alert:
+            words.append("clock")
+        if self.device.dead_channels:
+            words.append("dead_channels")
+        return words
+
+
+def device_state(device: Device, now: datetime, silent_after_s: float) -> DeviceState:
+    """Online means the retained status says so *and* the device spoke recently enough.
+
+    A device that lost power without its last will reaching the broker still reads "online"
+    in the retained topic; the silence timer is what catches it.
+    """
+    silent = (now - to_utc(device.last_seen)).total_seconds() if device.last_seen else None
+    silent_alert = silent is None or silent > silent_after_s
+    clock_alert = device.clock_synced is False or (
+        device.clock_offset_s is not None and abs(device.clock_offset_s) > CLOCK_OFFSET_ALERT_S
+    )
+    online = device.status == "online" and not silent_alert and not device.revoked
+    return DeviceState(device, online, silent, silent_alert and not device.revoked, clock_alert)

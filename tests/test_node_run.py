@@ -1,0 +1,151 @@
+"""The whole node on a simulated scene in real time: evidence, heartbeat, remote config, hours, SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from node_support import Recorder, make_key, simulate, unique_device
+
+from edge.config import NodeConfig
+from edge.evidence import unpack_bundle
+from edge.evidence.builder import picture_time
+from edge.node.assemble import assemble
+from edge.scene import load_scene
+
+
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return simulate(tmp_path_factory.mktemp("node") / "scene")
+
+
+def node_config(tmp_path: Path, device: str, **sections: dict) -> NodeConfig:
+    base: dict = {
+        "device": {
+            "id": device,
+            "zone": "z-test",
+            "profile": "pole-spiral64",
+            "key_file": str(make_key(tmp_path)),
+        },
+        "outbox": {"path": str(tmp_path / "outbox.sqlite3")},
+        "health": {"interval_s": 1.0},
+    }
+    base.update(sections)
+    return NodeConfig.model_validate(base)
+
+
+def test_evidence_heartbeat_and_remote_config_over_mqtt(scene: Path, tmp_path: Path) -> None:
+    device = unique_device()
+    rec = Recorder(device)
+    config_topic = f"honkwatch/v1/{device}/config"
+    try:
+        # A retained push waiting before the node starts: applied without restart.
+        rec.publish(config_topic, json.dumps({"detector": {"threshold": 0.45}}).encode(), retain=True)
+        cfg = node_config(tmp_path, device)
+        running = assemble(cfg, scene=load_scene(scene))
+        closed: list = []
+        running.node.on_event = lambda event, evidence: closed.append(event)
+        stats = running.node.run()
+        running.publisher.wait_connected(5)
+        evidence = rec.wait_for("evidence", timeout=10)
+        health = rec.wait_for("health", timeout=5)
+        live = running.node.live
+        running.shutdown()
+    finally:
+        rec.publish(config_topic, b"", retain=True)
+        rec.close()
+    assert stats.events >= 1 and stats.evidence == stats.events
+    assert stats.config_changes >= 1 and live.detector.threshold == 0.45
+    assert len(evidence) >= 1
+    bundle = unpack_bundle(evidence[0])
+    assert bundle.manifest.device == device and bundle.manifest.zone == "z-test"
+    assert {"wide.jpg", "reference.flac"} <= set(bundle.files)
+    # Sound and image agree on the stream clock: the photo is the frame at the horn's picture time,
+    # and that frame shows the world at its own stamp (scene video: frame k at start_s + k / fps).
+    event = min(closed, key=lambda e: abs(e.t_start - bundle.manifest.event.stream_t_start))
+    frame_t = bundle.manifest.model_dump()["capture"]["camera"]["frame_stream_t"]
+    assert abs(frame_t - picture_time(event)) <= 0.020
+    sc = load_scene(scene)
+    k = (frame_t - sc.video_start_s) * 25.0
+    assert abs(k - round(k)) * 40.0 < 1.0  # within 1 ms of a frame's true time
+    beat = json.loads(health[-1])
+    assert beat["device"] == device and beat["camera_state"] in ("running", "ended")
+    assert len(beat["channel_rms_db"]) == 4
+
+
+def test_outside_enforcement_hours_only_statistics(scene: Path, tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    start, end = (now + timedelta(hours=2)).strftime("%H:00"), (now + timedelta(hours=3)).strftime("%H:00")
+    cfg = node_config(
+        tmp_path,
+        unique_device(),
+        broker={"enabled": False},
+        camera={"enabled": False},
+        enforcement={"timezone": "UTC", "hours": [f"{start}-{end}"]},
+    )
+    evidence_dir = tmp_path / "evidence"
+    running = assemble(cfg, scene=load_scene(scene), evidence_dir=evidence_dir)
+    stats = running.node.run()
+    pending = running.outbox.stats().pending
+    running.shutdown()
+    assert stats.events >= 1 and stats.outside_hours == stats.events
+    assert stats.evidence == 0 and pending == 0
+    assert list(evidence_dir.iterdir()) == []
+    assert sum(stats.events_by_hour.values()) == stats.events
+
+
+def test_sigterm_stops_cleanly_and_systemd_hears_it(scene: Path, tmp_path: Path) -> None:
+    device = unique_device()
+    cfg_path = tmp_path / "node.toml"
+    cfg_path.write_text(
+        f'[device]\nid = "{device}"\nzone = "z"\nprofile = "pole-spiral64"\nkey_file = "{make_key(tmp_path)}"\n'
+        f'[broker]\nenabled = false\n[outbox]\npath = "{tmp_path / "o.sqlite3"}"\n'
+    )
+    sock_path = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind(str(sock_path))
+        server.settimeout(30)
+        env = dict(os.environ, NOTIFY_SOCKET=str(sock_path), WATCHDOG_USEC="600000")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "edge.cli", "run", "--config", str(cfg_path), "--scene", str(scene)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        messages = [server.recv(200).decode()]
+        assert messages[0].startswith("READY=1")
+        messages.append(server.recv(200).decode())
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        server.settimeout(1)
+        try:
+            while True:
+                messages.append(server.recv(200).decode())
+        except TimeoutError:
+            pass
+    assert proc.returncode == 0, err[-2000:]
+    assert "WATCHDOG=1" in messages and messages[-1] == "STOPPING=1"
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["blocks"] > 0
+    # Stopped early: fewer blocks than the whole scene holds.
+    assert summary["blocks"] < load_scene(scene).frames / 2400
+    assert "Traceback" not in err
+
+
+def test_threads_are_not_left_running(scene: Path, tmp_path: Path) -> None:
+    cfg = node_config(tmp_path, unique_device(), broker={"enabled": False})
+    before = {t.name for t in threading.enumerate()}
+    running = assemble(cfg, scene=load_scene(scene))
+    running.node.run()
+    running.shutdown()
+    after = {t.name for t in threading.enumerate() if t.is_alive()}
+    assert not {n for n in after - before if n.startswith("honkwatch")}

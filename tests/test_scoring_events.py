@@ -1,0 +1,62 @@
+"""Scoring: matching by time, recall/precision apart, angular error, attribution against vehicles."""
+
+import pytest
+
+from edge.scene.model import Truth, TruthEvent
+from edge.scoring import angle_deg, score_events, summary_table
+
+
+def _ev(t0, t1, az, el, lat=0.2):
+    return {"t_start": t0, "t_end": t1, "azimuth_deg": az, "elevation_deg": el, "detected_after_s": lat}
+
+
+def test_recall_precision_and_errors():
+    truth = Truth(
+        events=[
+            TruthEvent(1.0, 1.5, 10.0, -5.0),
+            TruthEvent(3.0, 3.4, -8.0, -4.0),
+            TruthEvent(6.0, 6.3, 0.0, -6.0),
+        ]
+    )
+    events = [_ev(1.05, 1.5, 10.5, -5.0), _ev(3.0, 3.4, -8.0, -6.0), _ev(8.0, 8.5, 3.0, -3.0)]
+    s = score_events(events, truth)
+    assert s.recall == pytest.approx(2 / 3) and s.precision == pytest.approx(2 / 3)
+    assert s.errors_deg[0] == pytest.approx(angle_deg(10.5, -5.0, 10.0, -5.0))
+    assert s.errors_deg[1] == pytest.approx(2.0, abs=1e-6)
+    assert s.median_error_deg == pytest.approx(sum(s.errors_deg) / 2)
+    assert s.median_latency_s == pytest.approx(0.225)
+    assert s.attribution is None  # no other vehicle to confuse it with
+
+
+def test_moving_source_is_compared_at_the_reference_time():
+    truth = Truth(events=[TruthEvent(0.0, 2.0, 0.0, -5.0, track_deg=[(0.0, -5.0, -5.0), (2.0, 5.0, -5.0)])])
+    e = _ev(0.0, 2.0, 2.5, -5.0)
+    e["t_ref"] = 1.5
+    assert score_events([e], truth).errors_deg[0] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_attribution_against_other_vehicles():
+    truth = Truth(
+        events=[TruthEvent(1.0, 1.5, 4.0, -5.0, extra={"vehicle_id": "a"})],
+        extra={
+            "vehicles": [
+                {"id": "a", "track": [[0.0, 4.0, -5.0, 20.0], [3.0, 4.0, -5.0, 20.0]]},
+                {"id": "b", "track": [[0.0, 7.0, -5.0, 20.0], [3.0, 7.0, -5.0, 20.0]]},
+            ]
+        },
+    )
+    assert score_events([_ev(1.0, 1.5, 5.0, -5.0)], truth).attribution == 1.0
+    assert score_events([_ev(1.0, 1.5, 6.0, -5.0)], truth).attribution == 0.0
+
+
+def test_double_tap_counts_once_either_way():
+    truth = Truth(events=[TruthEvent(1.0, 1.2, 0.0, -5.0), TruthEvent(1.35, 1.55, 0.0, -5.0)])
+    merged = score_events([_ev(1.0, 1.55, 0.1, -5.0)], truth)
+    assert merged.recall == 1.0 and merged.precision == 1.0
+    table = summary_table([("double tap", merged)])
+    assert "double tap" in table and "1.000" in table
+
+
+def test_empty_cases_give_no_figures_rather_than_fake_ones():
+    s = score_events([], Truth())
+    assert s.recall is None and s.precision is None and s.median_error_deg is None

@@ -1,0 +1,112 @@
+"""The durable outbox on real SQLite: ack semantics, quota and eviction, survival of kill -9."""
+
+import signal
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from pydantic import ValidationError
+
+from edge.transport.outbox import Outbox, OutboxSettings
+
+
+def test_put_is_idempotent_and_pending_is_oldest_first(tmp_path):
+    box = Outbox(tmp_path / "o.db", quota_bytes=1_000_000)
+    assert box.put("b", b"2" * 10)
+    assert box.put("a", b"1" * 20)
+    assert not box.put("b", b"other bytes")
+    assert [e.id for e in box.pending()] == ["b", "a"]
+    assert box.payload("b") == b"2" * 10
+    stats = box.stats()
+    assert (stats.pending, stats.pending_bytes, stats.total_bytes) == (2, 30, 30)
+    assert box.pending(limit=1)[0].id == "b"
+
+
+def test_only_the_servers_ack_moves_an_entry_and_unknown_ids_are_ignored(tmp_path):
+    box = Outbox(tmp_path / "o.db", quota_bytes=1_000_000)
+    box.put("a", b"x")
+    box.put("b", b"y")
+    assert box.mark_acked(["a", "zzz"], "stored") == ["a"]
+    assert box.mark_acked(["a"], "duplicate") == [], "a second ack changes nothing"
+    assert box.mark_acked(["b"], "rejected", "bad_signature") == ["b"]
+    assert box.state_of("a") == ("acked", "stored")
+    assert box.state_of("b") == ("acked", "rejected")
+    assert box.state_of("zzz") is None
+    stats = box.stats()
+    assert (stats.pending, stats.acked, stats.rejected) == (0, 2, 1)
+
+
+def test_entries_survive_reopening(tmp_path):
+    box = Outbox(tmp_path / "o.db", quota_bytes=1_000_000)
+    box.put("a", b"payload")
+    box.mark_acked(["a"], "stored")
+    box.put("b", b"still pending")
+    box.close()
+    again = Outbox(tmp_path / "o.db", quota_bytes=1_000_000)
+    assert [e.id for e in again.pending()] == ["b"]
+    assert again.state_of("a") == ("acked", "stored")
+    mode = sqlite3.connect(tmp_path / "o.db").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_quota_evicts_acked_oldest_first_and_never_pending(tmp_path):
+    box = Outbox(tmp_path / "o.db", quota_bytes=300)
+    for name in ("a1", "a2", "a3"):
+        box.put(name, b"x" * 100)
+    box.mark_acked(["a1", "a2", "a3"], "stored")
+    box.put("p1", b"y" * 100)  # 400 bytes > 300: the oldest acked goes
+    assert box.state_of("a1") is None
+    assert box.state_of("a2") == ("acked", "stored")
+    box.put("p2", b"y" * 100)
+    box.put("p3", b"y" * 100)
+    assert box.state_of("a2") is None and box.state_of("a3") is None
+    assert not box.stats().quota_alarm  # exactly at the quota, all pending
+    box.put("p4", b"y" * 100)  # pending alone is over the quota: keep it and raise the alarm
+    stats = box.stats()
+    assert [e.id for e in box.pending()] == ["p1", "p2", "p3", "p4"]
+    assert stats.quota_alarm and stats.evicted == 3 and stats.pending_bytes == 400
+    box.mark_acked(["p1", "p2"], "stored")
+    assert not box.stats().quota_alarm
+
+
+def test_quota_must_be_positive(tmp_path):
+    with pytest.raises(ValueError, match="quota"):
+        Outbox(tmp_path / "o.db", quota_bytes=0)
+
+
+WRITER = """
+import sys
+from edge.transport.outbox import Outbox
+box = Outbox(sys.argv[1], quota_bytes=10**9)
+i = 0
+while True:
+    box.put(f"id{i:06d}", bytes([i % 256]) * 50_000)
+    print(i, flush=True)
+    i += 1
+"""
+
+
+def test_kill_9_during_writes_keeps_every_committed_entry_intact(tmp_path):
+    db = tmp_path / "o.db"
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    committed = -1
+    while committed < 40:
+        committed = int(proc.stdout.readline())
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(5)
+    box = Outbox(db, quota_bytes=10**9)
+    assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    pending = box.pending()
+    assert len(pending) >= committed + 1, "an entry reported as written is missing"
+    for i, entry in enumerate(pending):
+        assert entry.id == f"id{i:06d}"
+        assert box.payload(entry.id) == bytes([i % 256]) * 50_000
+
+
+def test_settings_open_an_outbox_with_the_quota_in_bytes(tmp_path):
+    box = OutboxSettings(path=tmp_path / "deep" / "o.db", quota_mb=1.5).open()
+    assert box.quota_bytes == 1_572_864 and (tmp_path / "deep" / "o.db").exists()
+    with pytest.raises(ValidationError, match="quota_mb"):
+        OutboxSettings(quota_mb=0)
