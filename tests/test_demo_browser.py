@@ -7,24 +7,15 @@ the bundled scenes); Chromium logs in and opens a case. Ctrl-C (SIGINT) must sto
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS
+from transport_support import free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [
     pytest.mark.slow,
@@ -32,15 +23,9 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_demo_shows_cases_on_the_review_page_within_30_s(tmp_path: Path) -> None:
     """Screenshots go to pytest's tmp_path (queue.png, case.png), not the repository."""
-    port = _free_port()
+    port = free_port()
     demo = subprocess.Popen(
         [
             sys.executable,

@@ -14,21 +14,12 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from browser_support import CHROMIUM, CHROMIUM_ARGS
 from server_web_support import PASSWORD, Seeded, seed
 
 from server.config import ServerConfig
 from server.web import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [
     pytest.mark.slow,
