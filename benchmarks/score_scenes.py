@@ -19,7 +19,7 @@ from pathlib import Path
 from edge.analysis.config import build_config
 from edge.analysis.replay import replay_scene
 from edge.scene import load_scene
-from edge.scoring import Scores, score_events, summary_table
+from edge.scoring import Scores, pool_scores, score_events, summary_table
 
 
 def _simulate(out: Path, seed: int, profile: str, scenario: str, duration: float, extra: list[str]) -> None:
@@ -47,33 +47,6 @@ def _simulate(out: Path, seed: int, profile: str, scenario: str, duration: float
     )
     if code != 0:
         raise SystemExit(f"simulate failed for {out}")
-
-
-def _pool(scores: list[Scores]) -> Scores:
-    import numpy as np
-
-    errors = [e for s in scores for e in s.errors_deg]
-    attributed = [a for s in scores for a in s.attributed]
-    lat = [x for s in scores for x in s.latencies_s]
-    n_h = sum(s.truth_events for s in scores)
-    n_e = sum(s.estimated_events for s in scores)
-    found = sum(s.found for s in scores)
-    tp = sum(s.true_positives for s in scores)
-    return Scores(
-        truth_events=n_h,
-        estimated_events=n_e,
-        recall=found / n_h if n_h else None,
-        precision=tp / n_e if n_e else None,
-        median_error_deg=float(np.median(errors)) if errors else None,
-        p90_error_deg=float(np.percentile(errors, 90)) if errors else None,
-        attribution=float(np.mean(attributed)) if attributed else None,
-        median_latency_s=float(np.median(lat)) if lat else None,
-        errors_deg=tuple(errors),
-        attributed=tuple(attributed),
-        latencies_s=tuple(lat),
-        true_positives=tp,
-        found=found,
-    )
 
 
 def main() -> int:
@@ -108,7 +81,7 @@ def main() -> int:
                 if args.verbose:
                     _explain(events, scene.truth)
     for profile, ss in pooled.items():
-        rows.append((f"ALL {profile}", _pool(ss)))
+        rows.append((f"ALL {profile}", pool_scores(ss)))
     print(summary_table(rows))
     return 0
 

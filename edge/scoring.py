@@ -17,6 +17,7 @@ from the other truth horns sounding at the same time.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,22 +121,7 @@ def score_events(events: list[dict[str, Any]], truth: Truth, tolerance_s: float 
             attributed.append(
                 all(d_own < angle_deg(e["azimuth_deg"], e["elevation_deg"], *o) for o in others)
             )
-    n_h, n_e = len(horns), len(est)
-    return Scores(
-        truth_events=n_h,
-        estimated_events=n_e,
-        recall=found / n_h if n_h else None,
-        precision=tp / n_e if n_e else None,
-        median_error_deg=float(np.median(errors)) if errors else None,
-        p90_error_deg=float(np.percentile(errors, 90)) if errors else None,
-        attribution=float(np.mean(attributed)) if attributed else None,
-        median_latency_s=float(np.median(latencies)) if latencies else None,
-        errors_deg=tuple(errors),
-        attributed=tuple(attributed),
-        latencies_s=tuple(latencies),
-        true_positives=tp,
-        found=found,
-    )
+    return summarise(len(horns), len(est), found, tp, errors, attributed, latencies)
 
 
 def _other_directions(
@@ -176,3 +162,45 @@ def summary_table(rows: list[tuple[str, Scores]]) -> str:
             f"{f(s.median_error_deg, 6, 2)} {f(s.p90_error_deg, 6, 2)} {f(s.attribution, 6, 3)} {f(s.median_latency_s, 6, 3)}"
         )
     return "\n".join(out)
+
+
+def summarise(
+    truth_events: int,
+    estimated_events: int,
+    found: int,
+    true_positives: int,
+    errors_deg: Sequence[float],
+    attributed: Sequence[bool],
+    latencies_s: Sequence[float],
+) -> Scores:
+    """Rates and medians from counts and per-horn figures: one definition for a scene and for a pool."""
+    return Scores(
+        truth_events=truth_events,
+        estimated_events=estimated_events,
+        recall=found / truth_events if truth_events else None,
+        precision=true_positives / estimated_events if estimated_events else None,
+        median_error_deg=float(np.median(errors_deg)) if len(errors_deg) else None,
+        p90_error_deg=float(np.percentile(errors_deg, 90)) if len(errors_deg) else None,
+        attribution=float(np.mean(attributed)) if len(attributed) else None,
+        median_latency_s=float(np.median(latencies_s)) if len(latencies_s) else None,
+        errors_deg=tuple(errors_deg),
+        attributed=tuple(attributed),
+        latencies_s=tuple(latencies_s),
+        true_positives=true_positives,
+        found=found,
+    )
+
+
+def pool_scores(scores: Sequence[Scores]) -> Scores | None:
+    """One `Scores` over several scenes: counts summed, per-horn figures pooled before medians."""
+    if not scores:
+        return None
+    return summarise(
+        sum(s.truth_events for s in scores),
+        sum(s.estimated_events for s in scores),
+        sum(s.found for s in scores),
+        sum(s.true_positives for s in scores),
+        [e for s in scores for e in s.errors_deg],
+        [a for s in scores for a in s.attributed],
+        [x for s in scores for x in s.latencies_s],
+    )

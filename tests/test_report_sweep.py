@@ -13,9 +13,9 @@ from edge.analysis.config import build_config
 from edge.analysis.replay import replay_scene
 from edge.cli import main
 from edge.errors import UserFacingError
-from edge.report.sweep import expand_settings, pool_scores, split_values
+from edge.report.sweep import expand_settings, split_values
 from edge.scene import Truth, TruthEvent, load_scene
-from edge.scoring import score_events
+from edge.scoring import pool_scores, score_events
 
 ROOT = Path(__file__).resolve().parents[1]
 ONE_HORN = ROOT / "recordings" / "uma16-one-horn"

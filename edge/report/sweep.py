@@ -15,11 +15,9 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from edge.errors import UserFacingError
 from edge.report.trace import ReplayRun
-from edge.scoring import Scores
+from edge.scoring import Scores, pool_scores
 
 
 def split_values(text: str) -> list[str]:
@@ -55,34 +53,6 @@ def expand_settings(fixed: Sequence[str], sweeps: Sequence[str]) -> list[list[st
 
 def setting_label(overrides: Sequence[str]) -> str:
     return " ".join(overrides) if overrides else "defaults"
-
-
-def pool_scores(scores: Sequence[Scores]) -> Scores | None:
-    """One `Scores` over several scenes: counts summed, per-horn figures pooled before medians."""
-    if not scores:
-        return None
-    horns = sum(s.truth_events for s in scores)
-    est = sum(s.estimated_events for s in scores)
-    found = sum(s.found for s in scores)
-    tp = sum(s.true_positives for s in scores)
-    errors = tuple(e for s in scores for e in s.errors_deg)
-    attributed = tuple(a for s in scores for a in s.attributed)
-    latencies = tuple(x for s in scores for x in s.latencies_s)
-    return Scores(
-        truth_events=horns,
-        estimated_events=est,
-        recall=found / horns if horns else None,
-        precision=tp / est if est else None,
-        median_error_deg=float(np.median(errors)) if errors else None,
-        p90_error_deg=float(np.percentile(errors, 90)) if errors else None,
-        attribution=float(np.mean(attributed)) if attributed else None,
-        median_latency_s=float(np.median(latencies)) if latencies else None,
-        errors_deg=errors,
-        attributed=attributed,
-        latencies_s=latencies,
-        true_positives=tp,
-        found=found,
-    )
 
 
 @dataclass(frozen=True)
