@@ -3,8 +3,11 @@
 Matching is by time overlap (with `tolerance_s` of slack on both sides), because that is what a
 reviewer checks first: did a horn sound when the device said so. Recall and precision are both
 reported, separately (vendors quote "capture rate" as either). A double tap may be one event or
-two on either side, so a truth horn counts as found when any estimate overlaps it, and an
-estimate counts as correct when it overlaps any truth horn.
+two on either side, so a truth horn counts as found when any estimate overlaps it. An estimate
+counts as correct (precision) only when it also points at a horn sounding then: within
+`direction_tolerance_deg` of it and closer to the honking vehicle than to every other vehicle.
+A report at the right time but toward the wrong vehicle is the costliest error (a wrong fine), so
+it must not be counted as a hit.
 
 Angle: between the estimate's direction and the truth's direction at the estimate's reference
 time (truth sources may move, `track_deg`). Attribution: the estimate is closer to the honking
@@ -85,7 +88,12 @@ def _direction_on(track: np.ndarray, t: float) -> tuple[float, float] | None:
     return float(np.interp(t, track[:, 0], track[:, 1])), float(np.interp(t, track[:, 0], track[:, 2]))
 
 
-def score_events(events: list[dict[str, Any]], truth: Truth, tolerance_s: float = 0.25) -> Scores:
+def score_events(
+    events: list[dict[str, Any]],
+    truth: Truth,
+    tolerance_s: float = 0.25,
+    direction_tolerance_deg: float = 5.0,
+) -> Scores:
     """Scores of replay lines (dicts as written to EVENTS.jsonl) against `truth`."""
     horns = [e for e in truth.events if e.label == "horn"]
     est = list(events)
@@ -94,7 +102,15 @@ def score_events(events: list[dict[str, Any]], truth: Truth, tolerance_s: float 
     def overlaps(e: dict[str, Any], h: TruthEvent) -> float:
         return _overlap(e["t_start"] - tolerance_s, e["t_end"] + tolerance_s, h.t_start, h.t_end)
 
-    tp = sum(1 for e in est if any(overlaps(e, h) > 0 for h in horns))
+    def points_at(e: dict[str, Any], h: TruthEvent) -> bool:
+        t = _t_ref(e)
+        own = angle_deg(e["azimuth_deg"], e["elevation_deg"], *h.direction_at(t))
+        if own > direction_tolerance_deg:
+            return False
+        others = _other_directions(h, t, horns, vehicles) or []
+        return all(own < angle_deg(e["azimuth_deg"], e["elevation_deg"], *o) for o in others)
+
+    tp = sum(1 for e in est if any(overlaps(e, h) > 0 and points_at(e, h) for h in horns))
     errors: list[float] = []
     attributed: list[bool] = []
     latencies: list[float] = []
@@ -104,9 +120,7 @@ def score_events(events: list[dict[str, Any]], truth: Truth, tolerance_s: float 
         if not cands:
             continue
         found += 1
-        t_of = [
-            e.get("t_ref") if e.get("t_ref") is not None else 0.5 * (e["t_start"] + e["t_end"]) for e in cands
-        ]
+        t_of = [_t_ref(e) for e in cands]
         errs = [
             angle_deg(e["azimuth_deg"], e["elevation_deg"], *h.direction_at(t))
             for e, t in zip(cands, t_of, strict=True)
@@ -122,6 +136,12 @@ def score_events(events: list[dict[str, Any]], truth: Truth, tolerance_s: float 
                 all(d_own < angle_deg(e["azimuth_deg"], e["elevation_deg"], *o) for o in others)
             )
     return summarise(len(horns), len(est), found, tp, errors, attributed, latencies)
+
+
+def _t_ref(e: dict[str, Any]) -> float:
+    """When the estimate's direction holds: its reference time, else the middle of the event."""
+    t = e.get("t_ref")
+    return float(t) if t is not None else 0.5 * (e["t_start"] + e["t_end"])
 
 
 def _other_directions(

@@ -75,3 +75,38 @@ def render(
     x = np.fft.irfft(out_spec, nfft, axis=0)[:n]
     x += noise_rms * rng.standard_normal(x.shape)
     return x.astype(np.float32)
+
+
+def render_paths(
+    positions_m: np.ndarray,
+    fs: int,
+    duration_s: float,
+    signal: np.ndarray,
+    t_start: float,
+    paths: list[tuple[np.ndarray, float]],
+    noise_rms: float = 1e-3,
+    seed: int = 0,
+) -> np.ndarray:
+    """(frames, M) float32: one signal reaching the array along several paths `(point, gain)`.
+
+    For a reflection, the point is the image source and the gain the reflection coefficient.
+    Times are as the first path's sound arrives at the array origin; every path is delayed by its
+    own length to each microphone (exactly, as a phase) and spreads as 1/r.
+    """
+    rng = np.random.default_rng(seed)
+    n = round(duration_s * fs)
+    nfft = 1 << int(np.ceil(np.log2(n + fs)))
+    f = np.fft.rfftfreq(nfft, 1 / fs)
+    padded = np.zeros(nfft)
+    i0 = round(t_start * fs)
+    seg = signal[: max(0, min(len(signal), n - i0))]
+    padded[i0 : i0 + len(seg)] = seg
+    s = np.fft.rfft(padded)
+    ref = float(np.linalg.norm(paths[0][0]))
+    spec = np.zeros((len(f), len(positions_m)), dtype=complex)
+    for point, gain in paths:
+        r = np.linalg.norm(np.asarray(point)[None, :] - positions_m, axis=1)
+        spec += gain * s[:, None] * np.exp(-2j * np.pi * f[:, None] * (r - ref)[None, :] / C) / r[None, :]
+    x = np.fft.irfft(spec, nfft, axis=0)[:n]
+    x += noise_rms * rng.standard_normal(x.shape)
+    return x.astype(np.float32)

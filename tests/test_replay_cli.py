@@ -4,10 +4,12 @@ import json
 
 import numpy as np
 import pytest
-from analysis_support import harmonic_tone, render
+from analysis_support import harmonic_tone, render_paths
 
+from edge.analysis.grid import FocusModel
 from edge.cli import main
-from edge.geometry.profiles import load_profile
+from edge.geometry.camera import direction_to_unit
+from edge.geometry.profiles import Mount, load_profile
 from edge.scene import Truth, TruthEvent, write_scene
 
 FS = 48000
@@ -27,11 +29,15 @@ REQUIRED = {
 def scene_dir(tmp_path_factory):
     prof = load_profile("pole-spiral32")
     rng = np.random.default_rng(31)
-    x = render(
+    horn = direction_to_unit(-9.0, -7.0) * 18.0  # a horn 18 m out, heard directly and off the road
+    road = FocusModel(Mount(height_m=5.5, tilt_deg=10.0), None).ground_image(0.9)
+    x = render_paths(
         prof.array.positions_m,
         FS,
         1.6,
-        [(2 * harmonic_tone(440, 0.7, FS, rng), 0.4, -9.0, -7.0, 18.0)],
+        2 * harmonic_tone(440, 0.7, FS, rng),
+        0.4,
+        [(horn, 1.0), (road.mirror(horn), 0.9)],
         noise_rms=3e-3,
     )
     d = tmp_path_factory.mktemp("replay") / "scene"

@@ -49,6 +49,25 @@ def test_attribution_against_other_vehicles():
     assert score_events([_ev(1.0, 1.5, 6.0, -5.0)], truth).attribution == 0.0
 
 
+def test_a_report_toward_the_wrong_vehicle_is_not_a_hit():
+    """Right time, wrong vehicle: found for recall, but not correct for precision."""
+    truth = Truth(
+        events=[TruthEvent(1.0, 1.5, 4.0, -5.0, extra={"vehicle_id": "a"})],
+        extra={
+            "vehicles": [
+                {"id": "a", "track": [[0.0, 4.0, -5.0, 20.0], [3.0, 4.0, -5.0, 20.0]]},
+                {"id": "b", "track": [[0.0, 7.0, -5.0, 20.0], [3.0, 7.0, -5.0, 20.0]]},
+            ]
+        },
+    )
+    near_b = score_events([_ev(1.0, 1.5, 6.5, -5.0)], truth)
+    assert near_b.recall == 1.0 and near_b.precision == 0.0
+    far_off = score_events([_ev(1.0, 1.5, 40.0, -5.0)], Truth(events=truth.events))
+    assert far_off.recall == 1.0 and far_off.precision == 0.0
+    on_a = score_events([_ev(1.0, 1.5, 4.5, -5.0)], truth)
+    assert on_a.precision == 1.0
+
+
 def test_double_tap_counts_once_either_way():
     truth = Truth(events=[TruthEvent(1.0, 1.2, 0.0, -5.0), TruthEvent(1.35, 1.55, 0.0, -5.0)])
     merged = score_events([_ev(1.0, 1.55, 0.1, -5.0)], truth)

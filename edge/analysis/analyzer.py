@@ -23,6 +23,7 @@ from edge.analysis.harmonics import HarmonicDetector, HarmonicFamily
 from edge.analysis.health import ChannelHealth
 from edge.analysis.levels import a_weighting_power, spl_db
 from edge.analysis.localizer import Localizer
+from edge.analysis.road import RoadModel, behind_direction
 from edge.analysis.stft import Hop, StreamingStft
 from edge.analysis.tracker import ClosedTrack, Detection, HopObservation, Tracker, sum_db, track_direction
 from edge.analysis.verdict import ClassifierVerdict
@@ -32,6 +33,7 @@ from edge.geometry.profiles import Mount
 from edge.scene import CameraSpec
 
 _PRE_ROLL_S = 0.4  # audio before a track's first hop that the classifier hears with it
+_ROAD_HOPS = 5  # hops nearest the event's reference time pooled for its road fit (≈ 0.25 s)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,11 @@ class Analyzer:
         step = lc.coarse_step_deg or default_step_deg(pos, lc.coarse_max_hz, lc.speed_of_sound)
         self.grid = make_grid(view_bounds(self.camera, lc.margin_deg), step, self.focus)
         self.localizer = Localizer(lc, pos, freqs, self.grid, self.focus)
+        self.road = (
+            RoadModel(pos, freqs, lc.speed_of_sound, self.focus, lc.ground_reflection, lc.behind_ratio)
+            if mount is not None and lc.ground_reflection > 0
+            else None
+        )
         self.tracker = Tracker(config.tracker, config.detector.threshold, config.detector.release)
         self.verdict = (
             ClassifierVerdict(config.detector.classifier_variant) if config.detector.use_classifier else None
@@ -141,9 +148,11 @@ class Analyzer:
 
     def _analyse(self, hop: Hop) -> list[ClosedTrack]:
         self._window.append(hop)
-        health = self.health.update(hop.spectra, self.stft.power_scale)
+        sv = hop.spectra.view(np.float32)  # (F, M, 2K): |X|² without complex temporaries
+        power_fm = np.einsum("fmk,fmk->fm", sv, sv)  # (F, M) summed over snapshots
+        health = self.health.update(hop.spectra, power_fm, self.stft.power_scale)
         healthy = health.healthy
-        power = (np.abs(hop.spectra[:, healthy]) ** 2).mean(axis=(1, 2))
+        power = power_fm[:, healthy].sum(1) / (int(healthy.sum()) * hop.spectra.shape[2])
         evidence, background = self.detector.update(power)
         detections = []
         for i, fam in enumerate(evidence.families):
@@ -171,6 +180,7 @@ class Analyzer:
                     even_deficit_db=min(o.even_deficit_db, fam.even_deficit_db),
                 )
                 continue
+            road = self.road.snapshot(x, bins, weights, healthy) if self.road is not None else None
             for k, pk in enumerate(loc.peaks):
                 detections.append(
                     Detection(
@@ -184,6 +194,7 @@ class Analyzer:
                         distance_m=pk.distance_m,
                         sound_map=loc.coarse_map,
                         even_deficit_db=fam.even_deficit_db,
+                        road=road,
                     )
                 )
         adv = self.stft.advance
@@ -229,6 +240,21 @@ class Analyzer:
                     )
         return closed
 
+    def _road_fit(
+        self, c: ClosedTrack, t_ref: float, az: float, el: float
+    ) -> tuple[float, float, bool, bool]:
+        """(az, el, ambiguous, behind): the event's direction refitted for the road's reflection on
+        the hops nearest `t_ref`, and the front/back test (see `edge.analysis.road`)."""
+        hops = sorted((h for h in c.hits if h[1].road is not None), key=lambda h: abs(h[0] - t_ref))
+        if self.road is None or not hops:
+            return az, el, False, False
+        t0 = time.perf_counter()
+        fit = self.road.fit([d.road for _, d in hops[:_ROAD_HOPS] if d.road is not None], az, el)
+        self.beamforming_seconds += time.perf_counter() - t0
+        if fit.behind:
+            return *behind_direction(fit.azimuth_deg, fit.elevation_deg), True, True
+        return fit.azimuth_deg, fit.elevation_deg, fit.ambiguous, False
+
     def _event(self, c: ClosedTrack) -> HornEvent | None:
         horn_p = None
         if self.verdict is not None:
@@ -239,6 +265,7 @@ class Analyzer:
                     return None
                 horn_p = v.horn
         t_ref, az, el = track_direction(c.hits)
+        az, el, ambiguous, behind = self._road_fit(c, t_ref, az, el)
         dets = [d for _, d in c.hits]
         best = max(dets, key=lambda d: d.power)
         scores = np.array([d.score for d in dets])
@@ -247,16 +274,17 @@ class Analyzer:
         confidence = float(p_horn * (1 - np.exp(-len(dets) / 3)) * np.clip(contrast / 6.0, 0.0, 1.0))
         levels = [d.level_db for d in dets if d.level_db is not None]
         dist = self.focus.distance(np.array([az]), np.array([el])) if self.focus.mount is not None else None
-        distance = float(dist[0]) if dist is not None else None
-        pixel, inside = None, True
-        if self.camera is not None:
+        distance = float(dist[0]) if dist is not None and not behind else None
+        pixel, inside = None, not behind
+        if self.camera is not None and not behind:
             uv = self.camera.direction_to_pixel(az, el, distance if distance is not None else 30.0)
             uv = np.asarray(uv, dtype=float).reshape(2)
             pixel = (float(uv[0]), float(uv[1]))
             inside = bool(self.camera.in_frame(uv[None, :])[0])
         smap = None
         if best.sound_map is not None:
-            p = np.maximum(best.sound_map, best.sound_map.max() * 1e-4)
+            values = best.sound_map.values()
+            p = np.maximum(values, values.max() * 1e-4)
             smap = SoundMap(
                 azimuth_deg=self.grid.azimuth_deg,
                 elevation_deg=self.grid.elevation_deg,
@@ -278,7 +306,7 @@ class Analyzer:
             horn_probability=p_horn,
             fundamental_hz=float(np.median(f0s)) if f0s else None,
             inside_frame=inside,
-            conditions=("wind",) if c.wind else (),
+            conditions=(*(("wind",) if c.wind else ()), *(("front_back_ambiguous",) if ambiguous else ())),
             t_ref=t_ref,
             sound_map=smap,
         )

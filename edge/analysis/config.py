@@ -52,7 +52,14 @@ class DetectorConfig(_Section):
 
 
 class LocalizerConfig(_Section):
-    """Steered response power on the focus grid: coarse over the camera view plus margin, refined locally."""
+    """Steered response power on the focus grid: coarse over the camera view plus margin, refined locally.
+
+    With the mount known, each peak is refitted for the road (`edge.analysis.road`):
+    `ground_reflection` is the road's pressure reflection coefficient of that refit (0 turns the
+    refit and the front/back test off). An event whose best fit on the road behind the array
+    reaches `behind_ratio` of its best fit in front is flagged `front_back_ambiguous` (never
+    evidence) and placed on whichever side fits better.
+    """
 
     method: Literal["das", "phat", "clean-sc"] = "phat"
     margin_deg: float = Field(12.0, ge=0, le=45)
@@ -64,7 +71,9 @@ class LocalizerConfig(_Section):
     snapshot_hops: int = Field(2, ge=1, le=8)
     speed_of_sound: float = Field(343.0, gt=300, lt=360)
     focus_distance_m: float | None = Field(25.0, gt=1)
-    horn_height_m: float = Field(0.8, ge=0, le=4)
+    horn_height_m: float = Field(0.6, ge=0, le=4)  # a car's horn, behind the bumper: most honks
+    ground_reflection: float = Field(0.9, ge=0, le=1)
+    behind_ratio: float = Field(0.97, gt=0)
     focus_min_m: float = Field(6.0, gt=0.5)
     focus_max_m: float = Field(80.0, gt=1)
     max_sources: int = Field(2, ge=1, le=4)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from edge.analysis.steering import GroundImage
 from edge.geometry.camera import Camera, direction_to_unit
 from edge.geometry.profiles import Mount
 
@@ -39,6 +40,12 @@ class FocusModel:
         drop = self.mount.height_m - self.horn_height_m
         d = np.where(down > 1e-6, drop / np.maximum(down, 1e-12), self.max_m)
         return np.clip(d, self.min_m, self.max_m)
+
+    def ground_image(self, reflection: float) -> GroundImage | None:
+        """The road as a mirror for the steering model (None when the mount, hence the road, is unknown)."""
+        if self.mount is None or reflection <= 0:
+            return None
+        return GroundImage(normal=self._down_row(), height_m=self.mount.height_m, reflection=reflection)
 
     def _down_row(self) -> np.ndarray:
         cached = self.__dict__.get("_down")

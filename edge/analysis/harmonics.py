@@ -17,6 +17,8 @@ When the ONNX classifier is present it decides horn/siren; this module still sel
 
 from __future__ import annotations
 
+import math
+import statistics
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,6 +67,10 @@ class HarmonicDetector:
         self._median_width = max(5, round(300.0 / self.df) | 1)
         step = 2.0  # the comb only has to land within a bin at the 8th partial; the pitch is refined after
         self.f0_grid = np.arange(config.f0_min_hz, config.f0_max_hz + step, step)
+        # The candidate combs are fixed: their partials' bins (and which exist) are computed once.
+        fh = self.f0_grid[:, None] * np.arange(1, _FIRST + 1)[None, :]
+        self._avail = (fh <= config.band_max_hz) & (fh < self.freqs[-1])
+        self._lo, self._hi = self._neighbours(fh, len(self.freqs))
 
     def update(self, power: np.ndarray) -> tuple[HarmonicEvidence, np.ndarray]:
         """Evidence for one hop, and the per-bin background (for levels). `power` is (F,) mean |X|²."""
@@ -86,8 +92,7 @@ class HarmonicDetector:
                 families.append(fam)
             # Hide this comb's partials so the next search finds another source, not a subharmonic.
             d = d.copy()
-            for b in fam.bins:
-                d[max(0, b - 1) : b + 2] = -30.0
+            d[np.clip((fam.bins[:, None] + np.arange(-1, 2)).ravel(), 0, len(d) - 1)] = -30.0
         return HarmonicEvidence(tuple(families)), self._background
 
     def _best_comb(self, d: np.ndarray, p: np.ndarray) -> HarmonicFamily | None:
@@ -96,10 +101,8 @@ class HarmonicDetector:
         if int((d >= thr).sum()) < 2:  # nothing tonal and new in this hop: no comb to search
             return None
         f0 = self.f0_grid
-        h = np.arange(1, _FIRST + 1)
-        fh = f0[:, None] * h[None, :]
-        avail = (fh <= cfg.band_max_hz) & (fh < self.freqs[-1])
-        dh = np.where(avail, self._at(d, fh), -30.0)
+        avail = self._avail
+        dh = np.where(avail, np.maximum(d[self._lo], d[self._hi]), -30.0)
         present = (dh >= thr) & avail
         n_p = present.sum(1)
         strength = np.where(avail, np.clip(dh, 0, 20), 0).sum(1)
@@ -160,28 +163,48 @@ class HarmonicDetector:
         n = int(min(9, self.cfg.band_max_hz // f0))
         if n < 3:
             return 0.0
-        level = 10 * np.log10(np.maximum(self._at(p, np.arange(1, n + 1) * f0), 1e-30))
+        # A handful of values: plain Python is several times faster than numpy calls here.
+        level = [
+            10 * math.log10(max(v, 1e-30))
+            for v in self._at_few(p.tolist(), [h * f0 for h in range(1, n + 1)])
+        ]
         diffs = [0.5 * (level[h - 2] + level[h]) - level[h - 1] for h in range(2, n, 2)]
-        return float(np.median(diffs))
+        return float(statistics.median(diffs))
 
     def _denser_comb_below(self, d: np.ndarray, f0: float, thr: float) -> bool:
         """True when a comb at f0/q (q = 2, 3, 4) below the horn range fills the gaps between this
         comb's partials too: the sound is an engine (or other low drone) seen every q-th partial."""
+        dl: list[float] | None = None
         for q in (2, 3, 4):
             if f0 / q >= self.cfg.f0_min_hz:
                 continue
-            pos = np.array([(h - j / q) * f0 for h in range(1, _FIRST + 1) for j in range(1, q)])
-            pos = pos[pos <= self.cfg.band_max_hz]
-            if len(pos) and float(np.mean(self._at(d, pos) >= thr)) >= 0.5:
+            pos = [(h - j / q) * f0 for h in range(1, _FIRST + 1) for j in range(1, q)]
+            pos = [f for f in pos if f <= self.cfg.band_max_hz]
+            if dl is None:
+                dl = d.tolist()
+            if pos and 2 * sum(v >= thr for v in self._at_few(dl, pos)) >= len(pos):
                 return True
         return False
 
+    def _at_few(self, d: list[float], f: list[float]) -> list[float]:
+        """`_at` for a short list of frequencies, in plain Python (`d` as a list)."""
+        n = len(d)
+        out = []
+        for fi in f:
+            lo = min(max(math.floor(fi / self.df), 0), n - 1)
+            out.append(max(d[lo], d[min(lo + 1, n - 1)]))
+        return out
+
     def _at(self, d: np.ndarray, f: np.ndarray) -> np.ndarray:
         """Value at frequency f: the larger of the two nearest bins (a partial between bins lands in both)."""
-        pos = np.asarray(f) / self.df
-        lo = np.clip(np.floor(pos).astype(int), 0, len(d) - 1)
-        hi = np.clip(lo + 1, 0, len(d) - 1)
+        lo, hi = self._neighbours(f, len(d))
         return np.maximum(d[lo], d[hi])
+
+    def _neighbours(self, f: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The two bins around frequency f (clipped to the spectrum)."""
+        pos = np.asarray(f) / self.df
+        lo = np.clip(np.floor(pos).astype(int), 0, n - 1)
+        return lo, np.clip(lo + 1, 0, n - 1)
 
     def _comb_bins(
         self, d: np.ndarray, f0: float, thr: float, radius: int, n_max: int | None = None
@@ -194,26 +217,31 @@ class HarmonicDetector:
         n = int(self.cfg.band_max_hz // f0)
         if n_max is not None:
             n = min(n, n_max)
-        h = np.arange(1, n + 1)
-        centre = np.round(h * f0 / self.df).astype(int)
-        win = centre[:, None] + np.arange(-radius, radius + 1)[None, :]
-        ok = (win[:, 0] >= 1) & (win[:, -1] <= len(d) - 2)
-        h, win = h[ok], win[ok]
-        if len(h) == 0:
+        # At most a few dozen partials: plain Python over a list beats a chain of small numpy calls.
+        dl = d.tolist()
+        last = len(dl) - 2
+        hs, ks = [], []
+        for h in range(1, n + 1):
+            c = round(h * f0 / self.df)
+            if c - radius < 1 or c + radius > last:
+                continue
+            k = max(range(c - radius, c + radius + 1), key=dl.__getitem__)  # the partial's peak bin
+            if dl[k] >= thr:
+                hs.append(h)
+                ks.append(k)
+        if not ks:
             return np.zeros(0, np.int64), f0
-        k = win[np.arange(len(win)), np.argmax(d[win], axis=1)]  # each partial's peak bin
-        found = d[k] >= thr
-        h, k = h[found], k[found]
-        if len(k) == 0:
-            return np.zeros(0, np.int64), f0
-        y0, y1, y2 = d[k - 1], d[k], d[k + 1]
-        den = y0 - 2 * y1 + y2
-        frac = np.where(den < 0, 0.5 * (y0 - y2) / np.where(den < 0, den, -1.0), 0.0)
-        fk = (k + np.clip(frac, -0.5, 0.5)) * self.df
-        f0_fit = float((h * fk).sum() / (h * h).sum())
-        nb = (k[:, None] + np.array([-1, 0, 1])[None, :]).ravel()
-        bins = np.unique(nb[d[nb] >= thr / 2])
-        return bins.astype(np.int64), f0_fit
+        fk = []
+        for k in ks:
+            y0, y1, y2 = dl[k - 1], dl[k], dl[k + 1]
+            den = y0 - 2 * y1 + y2
+            frac = 0.5 * (y0 - y2) / den if den < 0 else 0.0
+            fk.append((k + min(0.5, max(-0.5, frac))) * self.df)
+        h_arr = np.array(hs)
+        f0_fit = float((h_arr * np.array(fk)).sum() / (h_arr * h_arr).sum())
+        half = thr / 2
+        bins = sorted({b for k in ks for b in (k - 1, k, k + 1) if dl[b] >= half})
+        return np.array(bins, dtype=np.int64), f0_fit
 
 
 def _harmonically_related(a: float, b: float, tol: float = 0.03) -> bool:

@@ -10,6 +10,7 @@ horn events are still reported but carry the "wind" condition, which suspends en
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,12 +38,14 @@ class ChannelHealth:
         self._level: np.ndarray | None = None
         self._coherence: float | None = None
 
-    def update(self, spectra: np.ndarray, power_scale: float) -> HealthState:
-        """Update from one hop's spectra (F, M, K) and return which channels to trust now."""
-        ms = (np.abs(spectra) ** 2).sum(0).mean(-1) * power_scale  # (M,) mean square
+    def update(self, spectra: np.ndarray, power_fm: np.ndarray, power_scale: float) -> HealthState:
+        """Update from one hop's spectra (F, M, K) and their power summed over snapshots (F, M)
+        (computed once per hop by the caller, who needs it too); return which channels to trust now."""
+        k = spectra.shape[2]
+        ms = power_fm.sum(0) * (power_scale / k)  # (M,) mean square
         db = 10 * np.log10(np.maximum(ms, 1e-20))
         self._level = db if self._level is None else self._level + self._alpha * (db - self._level)
-        ref = float(np.median(self._level))
+        ref = float(statistics.median(self._level.tolist()))  # (np.median's overhead is most of this step)
         healthy = (self._level > ref - self.cfg.dead_below_median_db) & (
             self._level < ref + self.cfg.noisy_above_median_db
         )
@@ -50,12 +53,14 @@ class ChannelHealth:
             healthy = np.ones(self.channels, bool)  # nothing to compare against: trust all rather than none
         low = spectra[self._wind_bins][:, healthy]  # (Fw, Mh, K)
         m = low.shape[1]
+        low_power = float(power_fm[self._wind_bins][:, healthy].sum())
         coherent = (np.abs(low.sum(1)) ** 2).sum()
-        incoherent = m * (np.abs(low) ** 2).sum()
+        incoherent = m * low_power
         ratio = float(coherent / incoherent) if incoherent > 0 else 1.0
         # Self-noise is incoherent too, but white: only a low band far above the mid band is wind.
-        mid = (np.abs(spectra[self._mid_bins][:, healthy]) ** 2).mean()
-        tilt_db = 10 * np.log10(max(float((np.abs(low) ** 2).mean()), 1e-30) / max(float(mid), 1e-30))
+        mid = power_fm[self._mid_bins][:, healthy].sum() / (len(self._mid_bins) * m * k)
+        low_mean = low_power / max(low.size, 1)
+        tilt_db = 10 * np.log10(max(low_mean, 1e-30) / max(float(mid), 1e-30))
         # Wind is judged only on hops where the low band dominates; other hops (a horn, a quiet
         # moment) leave the judgement as it was instead of talking it out of a gust.
         if tilt_db >= self.cfg.wind_low_over_mid_db:

@@ -14,22 +14,27 @@ Methods:
   coherent part is removed from the data and the map recomputed, so a second vehicle hidden in the
   first's main lobe or sidelobes comes out as a second source.
 
-Search: the coarse grid (view + margin, spacing a third of the main lobe at `coarse_max_hz`, with
-cached steering) finds candidate lobes using the bins below `coarse_max_hz`; each candidate is
-then refined by a shrinking local pattern with all bins, and a parabola through the last 3×3
-gives the sub-grid peak. The cost grows with the log of the resolution, not its square.
+Search: the coarse grid (view + margin, with cached steering) finds candidate lobes using the
+bins below `coarse_max_hz`; each candidate is then refined by a shrinking local pattern with all
+bins, and a parabola through the last 3×3 gives the sub-grid peak. Lobes are found at a third of
+the main lobe at `coarse_max_hz` (the default spacing): on a finer grid only every `stride`-th
+point is evaluated everywhere, and the full grid only around the lobes found there (hill-climbed
+to a local maximum), so the cost grows with the log of the resolution, not its square; the full
+map is computed only when an event asks for its sound map. Every refinement patch lies on a
+lattice anchored at a grid point, so a horn that stays put reuses its patches' steering.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.ndimage import maximum_filter
 
 from edge.analysis.config import LocalizerConfig
-from edge.analysis.grid import FocusGrid, FocusModel
+from edge.analysis.grid import FocusGrid, FocusModel, default_step_deg
 from edge.analysis.steering import SteeringModel
 
 
@@ -45,22 +50,31 @@ class Peak:
 @dataclass(frozen=True)
 class Localization:
     peaks: tuple[Peak, ...]
-    coarse_map: np.ndarray  # (n_el, n_az) linear power (may dip below 0: diagonal removed)
+    coarse_map: CoarseMap
     flops: float
     same_as: int | None = None  # index into `known`: the coarse peak is that source's, not refined
 
 
 class SteeringCache:
-    """Conjugated coarse-grid steering (G, M) per STFT bin, least-recently-used, bounded in megabytes."""
+    """Conjugated steering (G, M) per STFT bin for a fixed set of focus points, least-recently-used,
+    bounded in megabytes."""
 
-    def __init__(self, model: SteeringModel, grid: FocusGrid, freqs_hz: np.ndarray, budget_mb: float) -> None:
+    def __init__(
+        self,
+        model: SteeringModel,
+        azimuth_deg: np.ndarray,
+        elevation_deg: np.ndarray,
+        distance_m: np.ndarray | None,
+        freqs_hz: np.ndarray,
+        budget_mb: float,
+    ) -> None:
         self.model = model
-        self.az, self.el = grid.points()
-        self.dist = grid.distance_m
+        self.az, self.el, self.dist = azimuth_deg, elevation_deg, distance_m
         self.freqs = freqs_hz
-        per_bin = grid.size * len(model.positions) * 8
+        per_bin = len(azimuth_deg) * len(model.positions) * 8
         self.capacity = max(4, int(budget_mb * 1e6 // per_bin))
         self._items: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._stacks: OrderedDict[bytes, np.ndarray] = OrderedDict()
 
     def get(self, bins: np.ndarray) -> list[np.ndarray]:
         out = []
@@ -75,6 +89,105 @@ class SteeringCache:
                 self._items.move_to_end(b)
             out.append(a)
         return out
+
+    def stacked(self, bins: np.ndarray) -> np.ndarray:
+        """`get` as one (B, G, M) array, kept for the last few bin sets: a horn's comb keeps its
+        bins from hop to hop, and one batched product beats a loop of small ones."""
+        key = bins.tobytes()
+        a = self._stacks.get(key)
+        if a is None:
+            a = np.stack(self.get(bins))
+            self._stacks[key] = a
+            if len(self._stacks) > 4:
+                self._stacks.popitem(last=False)
+        else:
+            self._stacks.move_to_end(key)
+        return a
+
+
+class PatchCache:
+    """Conjugated steering (P, M) of refinement patches, per (patch key, STFT bin), LRU bounded in MB.
+
+    Every refinement patch lies on a lattice anchored at a coarse grid point (see `_lattice_search`),
+    so a horn that stays put over its hops is refined with steering computed once.
+    """
+
+    def __init__(
+        self, model: SteeringModel, focus: FocusModel, freqs_hz: np.ndarray, budget_mb: float
+    ) -> None:
+        self.model = model
+        self.focus = focus
+        self.freqs = freqs_hz
+        self.budget = budget_mb * 1e6
+        self._bytes = 0
+        self._items: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._stacked: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._stacked_bytes = 0
+
+    def get(
+        self, key: tuple, points: Callable[[], tuple[np.ndarray, np.ndarray]], bins: np.ndarray
+    ) -> np.ndarray:
+        """(B, P, M) conjugated steering of the patch `key` (whose (az, el) `points()` gives) at `bins`."""
+        stacked = self._stacked.get((key, bins.tobytes()))
+        if stacked is not None:
+            return stacked
+        items = self._items
+        blist = bins.tolist()
+        missing = []
+        for b in blist:
+            if (key, b) in items:
+                items.move_to_end((key, b))  # so the eviction below never takes this patch's own bins
+            else:
+                missing.append(b)
+        if missing:
+            az, el = points()
+            a = np.conj(self.model.vectors(az, el, self.focus.distance(az, el), self.freqs[missing]))
+            for b, ab in zip(missing, a, strict=True):
+                items[(key, b)] = ab
+                self._bytes += ab.nbytes
+            while self._bytes > self.budget and len(items) > len(blist):
+                self._bytes -= items.popitem(last=False)[1].nbytes
+        out = np.empty((len(blist), *items[(key, blist[0])].shape), np.complex64)
+        for i, b in enumerate(blist):
+            out[i] = items[(key, b)]
+        # The patches of the last few hops, whole: a steady horn's repeat exactly, bins and all.
+        self._stacked[(key, bins.tobytes())] = out
+        self._stacked_bytes += out.nbytes
+        while self._stacked_bytes > 0.25 * self.budget:
+            self._stacked_bytes -= self._stacked.popitem(last=False)[1].nbytes
+        return out
+
+
+@dataclass(frozen=True)
+class _Lattice:
+    """Where a local search stopped: its lattice point (direction, spacing `h`), the last 3×3
+    powers (for the parabola), and the point's conjugated steering (B, M) and power."""
+
+    az: float
+    el: float
+    h: float
+    vals: np.ndarray
+    a_centre: np.ndarray
+    power: float
+
+
+class CoarseMap:
+    """The coarse map of one comb: computed at once on an exhaustive search, or on demand (for the
+    event's sound map) from the snapshots it needs when the search was coarse-to-fine."""
+
+    def __init__(self, values: np.ndarray | None, loc: Localizer | None = None, args: tuple = ()) -> None:
+        self._values = values
+        self._loc = loc
+        self._args = args
+
+    def values(self) -> np.ndarray:
+        """(n_el, n_az) linear power (may dip below 0: diagonal removed)."""
+        if self._values is None:
+            assert self._loc is not None
+            bins, x, signs, w, m = self._args
+            a = self._loc.cache_full.get(bins)
+            self._values = self._loc._power(a, x, signs, w, m).reshape(self._loc.grid.shape)
+        return self._values
 
 
 class Localizer:
@@ -93,7 +206,26 @@ class Localizer:
         self.focus = focus
         self.step = float(np.diff(grid.azimuth_deg[:2])[0])
         self.model = SteeringModel(self.positions, config.speed_of_sound)
-        self.cache = SteeringCache(self.model, grid, self.freqs, config.steering_cache_mb)
+        # Coarse-to-fine when the grid is finer than the lobe-finding spacing (a third of the main
+        # lobe at the coarse band's top): every `stride`-th point finds the lobes, the full grid is
+        # evaluated only around them. On the default grid the stride is 1: exhaustive, as before.
+        lobe_step = default_step_deg(self.positions, config.coarse_max_hz, config.speed_of_sound)
+        self.stride = max(1, int(lobe_step / self.step + 1e-6))
+        az, el = grid.points()
+        budget = config.steering_cache_mb
+        if self.stride == 1:
+            self.cache0 = self.cache_full = SteeringCache(
+                self.model, az, el, grid.distance_m, self.freqs, 0.75 * budget
+            )
+            self._rows0, self._cols0 = np.arange(grid.shape[0]), np.arange(grid.shape[1])
+        else:
+            self._rows0 = _sub_index(grid.shape[0], self.stride)
+            self._cols0 = _sub_index(grid.shape[1], self.stride)
+            g0 = (self._rows0[:, None] * grid.shape[1] + self._cols0[None, :]).ravel()
+            d0 = None if grid.distance_m is None else grid.distance_m[g0]
+            self.cache0 = SteeringCache(self.model, az[g0], el[g0], d0, self.freqs, 0.15 * budget)
+            self.cache_full = SteeringCache(self.model, az, el, grid.distance_m, self.freqs, 0.6 * budget)
+        self.patches = PatchCache(self.model, focus, self.freqs, 0.25 * budget)
         self.points_evaluated = 0  # grid points steered so far (coarse + local), for the benchmark
 
     # ------------------------------------------------------------------ public
@@ -116,7 +248,7 @@ class Localizer:
         # CLEAN-SC keeps every bin of a partial: two horns of nearly one pitch share a partial's
         # run of bins, each strongest on its own side of it.
         if self.cfg.partial_bins == 1 and self.cfg.method != "clean-sc":
-            keep = _partial_peaks(bins, power)
+            keep = partial_peaks(bins, power)
             selected, bins, weights, power = (
                 selected[keep],
                 bins[keep],
@@ -133,26 +265,20 @@ class Localizer:
         x0, signs0 = x, signs
         steer: list[np.ndarray] = []
         peaks: list[Peak] = []
-        first_map: np.ndarray | None = None
+        first_map: CoarseMap | None = None
         flops = 0.0
         n_sources = self.cfg.max_sources if self.cfg.method == "clean-sc" else 1
         for _ in range(n_sources):
-            a_coarse = self.cache.get(bins[coarse_sel])
-            cmap = self._power(a_coarse, x[coarse_sel], signs, w[coarse_sel], m_h)
-            flops += 8.0 * len(a_coarse) * self.grid.size * x.shape[1] * x.shape[2]
-            self.points_evaluated += self.grid.size
-            cmap2 = cmap.reshape(self.grid.shape)
+            check = known if known and n_sources == 1 and first_map is None else None
+            cmap, cands, top, floor, fl, same = self._coarse(
+                x[coarse_sel], signs, w[coarse_sel], bins[coarse_sel], m_h, check
+            )
+            flops += fl
             if first_map is None:
-                first_map = cmap2
-                if known and n_sources == 1:
-                    r, c = np.unravel_index(int(np.argmax(cmap2)), cmap2.shape)
-                    here = Peak(
-                        float(self.grid.azimuth_deg[c]), float(self.grid.elevation_deg[r]), 0.0, 0.0, None
-                    )
-                    for i, (az_k, el_k) in enumerate(known):
-                        if _angle(here, Peak(az_k, el_k, 0.0, 0.0, None)) <= 1.5 * self.step:
-                            return Localization(peaks=(), coarse_map=cmap2, flops=flops, same_as=i)
-            found = self._best_refined(cmap2, x, signs, w, bins, m_h)
+                first_map = cmap
+            if same is not None:
+                return Localization(peaks=(), coarse_map=cmap, flops=flops, same_as=same)
+            found = self._best_refined(cands, top, floor, x, signs, w, bins, m_h)
             if found is None:
                 break
             peak, a_peak, fl = found
@@ -215,71 +341,273 @@ class Localizer:
         return x / np.maximum(norm, 1e-20)
 
     @staticmethod
+    def _diag(x: np.ndarray, signs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Σ_k s_k Σ_m |x_bmk|² per bin (B,) — the CSM's trace, the same at every point — and the
+        signs repeated for the interleaved real/imaginary view (2K,)."""
+        s2 = np.repeat(signs, 2)
+        xv = x.view(np.float32)
+        return np.einsum("bmk,bmk->bk", xv, xv) @ s2, s2
+
+    @staticmethod
     def _power(
-        a_conj: np.ndarray | list[np.ndarray], x: np.ndarray, signs: np.ndarray, w: np.ndarray, m: int
+        a_conj: np.ndarray | list[np.ndarray],
+        x: np.ndarray,
+        signs: np.ndarray,
+        w: np.ndarray,
+        m: int,
+        pre: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
         """Σ_b w_b (Σ_k s_k |a_bg^H x_bk|² − diag_b) / m² for every point g; a_conj[b] is (G, M).
 
         Unit-modulus steering sees the CSM's diagonal (each microphone's own noise) as the same
         constant at every point, so removing it costs nothing. One (G×M)·(M×K) product per bin
-        on views of the cached steering, so nothing is copied.
+        on views of the cached steering, so nothing is copied; |y|² is weighted by the signs on
+        the interleaved real/imaginary view of y (one product, no temporaries per part). `pre`
+        (from `_diag`) saves recomputing the trace when one call site evaluates many patches.
         """
-        diag = (x.real**2 + x.imag**2).sum(1) @ signs  # (B,)
-        if isinstance(a_conj, np.ndarray):  # small local patches: one batched product
-            y = np.matmul(a_conj, x)  # (B, G, K)
-            return (w @ ((y.real**2 + y.imag**2) @ signs - diag[:, None])) / (m * m)
+        diag, s2 = Localizer._diag(x, signs) if pre is None else pre
+        if isinstance(a_conj, np.ndarray):  # local patches: one batched product
+            y = np.matmul(a_conj, x).view(np.float32)  # (B, G, 2K)
+            np.multiply(y, y, out=y)
+            return (w @ (y @ s2 - diag[:, None])) / (m * m)
         out = np.zeros(a_conj[0].shape[0], dtype=np.float32)
         for b in range(len(a_conj)):
-            y = a_conj[b] @ x[b]  # (G, K)
-            out += w[b] * ((y.real**2 + y.imag**2) @ signs - diag[b])
+            y = (a_conj[b] @ x[b]).view(np.float32)  # (G, 2K)
+            np.multiply(y, y, out=y)
+            q = y @ s2
+            q -= diag[b]
+            q *= w[b]
+            out += q
         return out / (m * m)
 
-    def _local_power(
+    def _coarse(
         self,
-        az: np.ndarray,
-        el: np.ndarray,
         x: np.ndarray,
         signs: np.ndarray,
         w: np.ndarray,
         bins: np.ndarray,
         m: int,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        self.points_evaluated += len(az)
-        a = self.model.vectors(az, el, self.focus.distance(az, el), self.freqs[bins])  # (B, G, M)
-        return self._power(np.conj(a), x, signs, w, m), a
+        known: list[tuple[float, float]] | None = None,
+    ) -> tuple[CoarseMap, list[tuple[int, int, float]], float, float, float, int | None]:
+        """The coarse map's lobes: the map, up to `candidates` local maxima (row, col, power) at
+        least half the top, strongest first, the top, the floor (median |power|, for the contrast),
+        the flops, and which of the `known` directions the map's maximum is (then no candidates
+        are sought; None otherwise).
+
+        Exhaustive when `stride` is 1. Otherwise the lobes are found on every `stride`-th point and
+        each is climbed on the full grid (only the points around it evaluated); the floor is then
+        the median of the sub-grid, and the full map is computed only if asked for.
+        """
+        a0 = self.cache0.stacked(bins)
+        m0 = self._power(a0, x, signs, w, m).reshape(len(self._rows0), len(self._cols0))
+        per_point = 8.0 * len(bins) * x.shape[1] * x.shape[2]
+        self.points_evaluated += m0.size
+        top = float(m0.max())
+        if self.stride == 1:
+            cmap = CoarseMap(m0)
+            same = self._same_as(known, *np.unravel_index(int(np.argmax(m0)), m0.shape))
+            if same is not None:
+                return cmap, [], top, 0.0, per_point * m0.size, same
+            floor = float(np.median(np.abs(m0))) + 1e-30
+            is_max = (m0 == maximum_filter(m0, size=3, mode="nearest")) & (m0 >= 0.5 * top)
+            rows, cols = np.nonzero(is_max)
+            order = np.argsort(m0[is_max])[::-1][: self.cfg.candidates]
+            cands = [(int(rows[i]), int(cols[i]), float(m0[rows[i], cols[i]])) for i in order]
+            return cmap, cands, top, floor, per_point * m0.size, None
+        cmap = CoarseMap(None, self, (bins, x, signs, w, m))
+        pre = self._diag(x, signs)
+        seen: dict[int, float] = {}
+        found: dict[tuple[int, int], float] = {}
+        r, c = np.unravel_index(int(np.argmax(m0)), m0.shape)
+        rc, p = self._climb(int(self._rows0[r]), int(self._cols0[c]), x, signs, w, bins, m, pre, seen)
+        found[rc] = p
+        same = self._same_as(known, *rc)
+        if same is not None:
+            self.points_evaluated += len(seen)
+            return cmap, [], p, 0.0, per_point * (m0.size + len(seen)), same
+        # A lobe's peak on the full grid is at most ~1/0.85 of its best sub-grid point: the sub-grid
+        # is at least as fine as the default coarse grid, which finds lobes the same way. Lobes are
+        # climbed strongest first, and only while they could still be among the candidates.
+        is_max = (m0 == maximum_filter(m0, size=3, mode="nearest")) & (m0 >= 0.4 * top)
+        rows, cols = np.nonzero(is_max)
+        for i in np.argsort(m0[is_max])[::-1]:
+            vals = sorted(found.values(), reverse=True)
+            n = self.cfg.candidates
+            bar = max(0.5 * vals[0], vals[n - 1] if len(vals) >= n else -np.inf)
+            if m0[rows[i], cols[i]] < 0.85 * bar:
+                break
+            start = int(self._rows0[rows[i]]), int(self._cols0[cols[i]])
+            if start in found:
+                continue
+            rc, p = self._climb(*start, x, signs, w, bins, m, pre, seen)
+            found[rc] = max(p, found.get(rc, p))
+        self.points_evaluated += len(seen)
+        top = max(found.values())
+        floor = float(np.median(np.abs(m0))) + 1e-30
+        cands = sorted(((r, c, p) for (r, c), p in found.items() if p >= 0.5 * top), key=lambda t: -t[2])
+        return cmap, cands[:n], top, floor, per_point * (m0.size + len(seen)), None
+
+    def _same_as(self, known: list[tuple[float, float]] | None, r: int, c: int) -> int | None:
+        """Index of the `known` direction within 1.5 coarse steps of grid point (r, c), if any."""
+        here = Peak(float(self.grid.azimuth_deg[c]), float(self.grid.elevation_deg[r]), 0.0, 0.0, None)
+        for i, (az_k, el_k) in enumerate(known or []):
+            if _angle(here, Peak(az_k, el_k, 0.0, 0.0, None)) <= 1.5 * self.step:
+                return i
+        return None
+
+    def _climb(
+        self,
+        r: int,
+        c: int,
+        x: np.ndarray,
+        signs: np.ndarray,
+        w: np.ndarray,
+        bins: np.ndarray,
+        m: int,
+        pre: tuple[np.ndarray, np.ndarray],
+        seen: dict[int, float],
+    ) -> tuple[tuple[int, int], float]:
+        """Hill-climb on the full grid from (r, c): evaluate the ±stride window, move to its
+        maximum, stop when the maximum is the centre (a local maximum). Windows repeat while the
+        horn stays put, so their steering comes from the patch cache."""
+        s = self.stride
+        n_el, n_az = self.grid.shape
+        p_best = float("-inf")
+        for _ in range(8):
+            r0, r1, c0, c1 = max(0, r - s), min(n_el, r + s + 1), max(0, c - s), min(n_az, c + s + 1)
+            idx = (np.arange(r0, r1)[:, None] * n_az + np.arange(c0, c1)[None, :]).ravel()
+
+            def points(idx: np.ndarray = idx) -> tuple[np.ndarray, np.ndarray]:
+                return self.grid.azimuth_deg[idx % n_az], self.grid.elevation_deg[idx // n_az]
+
+            a = self.patches.get(("window", r0, r1, c0, c1), points, bins)
+            p = self._power(a, x, signs, w, m, pre)
+            seen.update(zip(idx.tolist(), p.tolist(), strict=True))
+            k = int(np.argmax(p))
+            g, p_best = int(idx[k]), float(p[k])
+            r, c = divmod(g, n_az)
+            # Off the window's border (or on the grid's edge) the maximum's neighbours were all
+            # evaluated: a local maximum of the full grid.
+            if (
+                (r > r0 or r == 0)
+                and (r < r1 - 1 or r == n_el - 1)
+                and (c > c0 or c == 0)
+                and (c < c1 - 1 or c == n_az - 1)
+            ):
+                break
+        return (r, c), p_best
 
     def _best_refined(
         self,
-        cmap: np.ndarray,
+        cands: list[tuple[int, int, float]],
+        top: float,
+        floor: float,
         x: np.ndarray,
         signs: np.ndarray,
         w: np.ndarray,
         bins: np.ndarray,
         m: int,
     ) -> tuple[Peak, np.ndarray, float] | None:
-        top = float(cmap.max())
-        if not np.isfinite(top) or top <= 0:
+        """The strongest of the refined candidates, with its steering (B, M) and the flops spent."""
+        if not np.isfinite(top) or top <= 0 or not cands:
             return None
-        is_max = (cmap == maximum_filter(cmap, size=3, mode="nearest")) & (cmap >= 0.5 * top)
-        order = np.argsort(cmap[is_max])[::-1][: self.cfg.candidates]
-        rows, cols = np.nonzero(is_max)
-        floor = float(np.median(np.abs(cmap))) + 1e-30
-        best: tuple[Peak, np.ndarray, float] | None = None
+        contrast = 10 * np.log10(max(top, 1e-30) / floor)
         flops = 0.0
-        for i in order:
-            az0 = float(self.grid.azimuth_deg[cols[i]])
-            el0 = float(self.grid.elevation_deg[rows[i]])
-            az, el, pw, a, fl = self._refine(az0, el0, x, signs, w, bins, m)
+        states = []
+        for r, c, _ in cands:
+            st, fl = self._lattice_search(r, c, x, signs, w, bins, m)
+            states.append(st)
             flops += fl
+        results, fl = self._finish(states, x, signs, w, bins, m)
+        flops += fl
+        best: tuple[Peak, np.ndarray] | None = None
+        for az, el, pw, a in results:
             if best is None or pw > best[0].power:
                 d = self.focus.distance(np.array([az]), np.array([el]))
-                peak = Peak(
-                    az, el, pw, 10 * np.log10(max(top, 1e-30) / floor), None if d is None else float(d[0])
-                )
-                best = (peak, a, 0.0)
-        if best is None:
-            return None
+                best = (Peak(az, el, pw, contrast, None if d is None else float(d[0])), a)
+        assert best is not None
         return best[0], best[1], flops
+
+    def _lattice_search(
+        self,
+        r: int,
+        c: int,
+        x: np.ndarray,
+        signs: np.ndarray,
+        w: np.ndarray,
+        bins: np.ndarray,
+        m: int,
+    ) -> tuple[_Lattice, float]:
+        """Local search around coarse point (r, c): a 7×7 patch over ±1 coarse step, then
+        `refine_levels` − 1 rounds of 3×3 patches, each a quarter of the previous spacing, centred
+        on the latest parabolic estimate rounded to the new spacing (re-centred while the maximum
+        sits on the edge). Every patch point is (r, c) plus whole multiples of its spacing, so a
+        horn that stays put is refined on the same patches hop after hop, with cached steering;
+        the last parabola (in `_finish`) still interpolates freely.
+        """
+        az_g, el_g = float(self.grid.azimuth_deg[c]), float(self.grid.elevation_deg[r])
+        h0 = self.step / 3
+        per_point = 8.0 * len(bins) * x.shape[1] * x.shape[2]
+        pre = self._diag(x, signs)
+
+        def patch(level: int, i: int, j: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+            def points() -> tuple[np.ndarray, np.ndarray]:
+                h = h0 / 4**level
+                off = np.arange(n) - n // 2
+                oa, oe = np.meshgrid((off + i) * h, (off + j) * h)
+                return az_g + oa.ravel(), el_g + oe.ravel()
+
+            a = self.patches.get((r, c, level, i, j, n), points, bins)
+            self.points_evaluated += n * n
+            return a, self._power(a, x, signs, w, m, pre).reshape(n, n)
+
+        a, p = patch(0, 0, 0, 7)
+        flops = per_point * 49
+        rr, cc = np.unravel_index(int(np.argmax(p)), p.shape)
+        rr, cc = min(5, max(1, int(rr))), min(5, max(1, int(cc)))
+        i, j, level = cc - 3, rr - 3, 0
+        vals = p[rr - 1 : rr + 2, cc - 1 : cc + 2]
+        p_c, a_c = float(p[rr, cc]), a[:, rr * 7 + cc]
+        for _level in range(self.cfg.refine_levels - 1):
+            da, de = _parabolic_offset(vals)
+            i, j, level = 4 * i + round(4 * da), 4 * j + round(4 * de), level + 1
+            for _ in range(4):
+                a, vals = patch(level, i, j, 3)
+                flops += per_point * 9
+                k = int(np.argmax(vals))
+                p_c, a_c = float(vals.flat[k]), a[:, k]
+                if k == 4:
+                    break
+                i, j = i + k % 3 - 1, j + k // 3 - 1
+        h = h0 / 4**level
+        return _Lattice(az_g + i * h, el_g + j * h, h, vals, a_c, p_c), flops
+
+    def _finish(
+        self,
+        states: list[_Lattice],
+        x: np.ndarray,
+        signs: np.ndarray,
+        w: np.ndarray,
+        bins: np.ndarray,
+        m: int,
+    ) -> tuple[list[tuple[float, float, float, np.ndarray]], float]:
+        """(azimuth, elevation, power, steering (B, M)) of each search's sub-grid peak: the parabola
+        through its last 3×3, unless it overshot (power below the lattice point's), in which case
+        the lattice point. One steering call for all the searches' final points."""
+        offs = [_parabolic_offset(s.vals) for s in states]
+        out = [(s.az, s.el, s.power, np.conj(s.a_centre)) for s in states]
+        todo = [i for i, (da, de) in enumerate(offs) if da or de]
+        if not todo:
+            return out, 0.0
+        az = np.array([states[i].az + offs[i][0] * states[i].h for i in todo])
+        el = np.array([states[i].el + offs[i][1] * states[i].h for i in todo])
+        a = self.model.vectors(az, el, self.focus.distance(az, el), self.freqs[bins])  # (B, T, M)
+        p = self._power(np.conj(a), x, signs, w, m)
+        self.points_evaluated += len(todo)
+        for t, i in enumerate(todo):
+            if not p[t] < states[i].vals[1, 1]:
+                out[i] = (float(az[t]), float(el[t]), float(p[t]), a[:, t, :])
+        return out, 8.0 * len(bins) * len(todo) * x.shape[1] * x.shape[2]
 
     def _refine(
         self,
@@ -291,43 +619,12 @@ class Localizer:
         bins: np.ndarray,
         m: int,
     ) -> tuple[float, float, float, np.ndarray, float]:
-        """Local search around a coarse peak: a 7×7 patch over ±1 coarse step, then `refine_levels`
-        rounds of 3×3 patches centred on the latest parabolic estimate, each a quarter of the previous
-        spacing (re-centred if the maximum sits on the edge). The last parabola gives the sub-grid peak.
-        """
-        flops = 0.0
-
-        def patch(az_c: float, el_c: float, h: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-            nonlocal flops
-            off = (np.arange(n) - n // 2) * h
-            oa, oe = np.meshgrid(off, off)
-            az, el = az_c + oa.ravel(), el_c + oe.ravel()
-            p, _ = self._local_power(az, el, x, signs, w, bins, m)
-            flops += 8.0 * len(bins) * len(az) * x.shape[1] * x.shape[2]
-            return az, el, p.reshape(n, n)
-
-        h = self.step / 3
-        az, el, p = patch(az0, el0, h, 7)
-        r, c = np.unravel_index(int(np.argmax(p)), p.shape)
-        r, c = int(np.clip(r, 1, 5)), int(np.clip(c, 1, 5))
-        az0, el0 = float(az[r * 7 + c]), float(el[r * 7 + c])
-        vals = p[r - 1 : r + 2, c - 1 : c + 2]
-        for _level in range(self.cfg.refine_levels - 1):
-            da, de = _parabolic_offset(vals)
-            az0, el0, h = az0 + da * h, el0 + de * h, h / 4
-            for _ in range(4):
-                az, el, vals = patch(az0, el0, h, 3)
-                k = int(np.argmax(vals))
-                if k == 4:
-                    break
-                az0, el0 = float(az.ravel()[k]), float(el.ravel()[k])
-        da, de = _parabolic_offset(vals)
-        az_f, el_f = az0 + da * h, el0 + de * h
-        p1, a = self._local_power(np.array([az_f]), np.array([el_f]), x, signs, w, bins, m)
-        if p1[0] < vals[1, 1]:  # the parabola overshot (flat or skewed top): keep the lattice point
-            az_f, el_f = az0, el0
-            p1, a = self._local_power(np.array([az_f]), np.array([el_f]), x, signs, w, bins, m)
-        return az_f, el_f, float(p1[0]), a[:, 0, :], flops
+        """The local search from the grid point nearest (az0, el0): (az, el, power, steering, flops)."""
+        r = int(np.argmin(np.abs(self.grid.elevation_deg - el0)))
+        c = int(np.argmin(np.abs(self.grid.azimuth_deg - az0)))
+        st, fl = self._lattice_search(r, c, x, signs, w, bins, m)
+        [(az, el, pw, a)], fl2 = self._finish([st], x, signs, w, bins, m)
+        return az, el, pw, a, fl + fl2
 
     @staticmethod
     def _remove_source(
@@ -353,16 +650,27 @@ class Localizer:
         return np.concatenate([x, col[:, :, None]], axis=2), np.append(signs, np.float32(-1.0))
 
 
-def _partial_peaks(bins: np.ndarray, power: np.ndarray) -> list[int]:
+def partial_peaks(bins: np.ndarray, power: np.ndarray) -> list[int]:
     """Index of the strongest bin of each partial (a run of adjacent bins). A steady partial's
     neighbouring bins are scaled copies of its peak bin (window leakage): same direction, no news."""
-    runs = np.split(np.arange(len(bins)), np.flatnonzero(np.diff(bins) > 1) + 1)
-    return [int(r[int(np.argmax(power[r]))]) for r in runs if len(r)]
+    b, p = bins.tolist(), power.tolist()  # a few dozen values: plain Python beats numpy calls
+    out: list[int] = []
+    start = 0
+    for i in range(1, len(b) + 1):
+        if i == len(b) or b[i] - b[i - 1] > 1:
+            out.append(max(range(start, i), key=p.__getitem__))  # the first of equals, as argmax
+            start = i
+    return out
+
+
+def _sub_index(n: int, stride: int) -> np.ndarray:
+    """Every `stride`-th index of n, and the last one (the grid's edge is searched too)."""
+    return np.unique(np.append(np.arange(0, n, stride), n - 1))
 
 
 def _coarse_bins(bins: np.ndarray, power: np.ndarray, freqs: np.ndarray, max_hz: float) -> np.ndarray:
     """Mask of the bins the coarse map uses: one per partial below `max_hz`, at least three."""
-    peaks = _partial_peaks(bins, power)
+    peaks = partial_peaks(bins, power)
     low = [i for i in peaks if freqs[bins[i]] <= max_hz]
     chosen = low if len(low) >= 3 else peaks[:3]
     mask = np.zeros(len(bins), bool)
@@ -378,7 +686,7 @@ def _parabolic_offset(v: np.ndarray) -> tuple[float, float]:
 
     def one(m1: float, c: float, p1: float) -> float:
         den = m1 - 2 * c + p1
-        return float(np.clip(0.5 * (m1 - p1) / den, -0.5, 0.5)) if den < 0 else 0.0
+        return min(0.5, max(-0.5, float(0.5 * (m1 - p1) / den))) if den < 0 else 0.0
 
     return one(v[1, 0], v[1, 1], v[1, 2]), one(v[0, 1], v[1, 1], v[2, 1])
 

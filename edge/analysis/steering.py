@@ -4,9 +4,19 @@ Near-field focusing: the delay to microphone m is (|p − x_m| − |p|)/c for a 
 vehicle 10 m away is focused on its spherical wavefront (a 0.9 m aperture at 10 m is well inside
 the near field at the horn's upper harmonics). With an infinite distance it is the plane wave.
 The evidence builder uses `beamform_signal` to make the audio clip "toward the vehicle".
+
+The road reflection: a horn 0.6–1 m above asphalt (which reflects ~0.9 of the sound) reaches the
+array twice, directly and from its mirror image below the road. From a pole 6 m up, the image is
+2–4° below the vehicle — inside the main lobe — so steering at the direct path alone pulls every
+estimate downward by a fraction of a degree. When the road plane is known (`GroundImage`), each
+microphone's steering phase can be that of the direct wave plus the reflected one, which is what
+the microphone really hears from a horn at that focus point (`point_steering`, used by
+`edge.analysis.road` to refit the localizer's peak).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -89,6 +99,49 @@ def beamform_signal(
     f = np.fft.rfftfreq(nfft, 1.0 / sample_rate)
     spec *= np.exp(2j * np.pi * f[:, None] * tau[mask][None, :])
     return np.fft.irfft(spec.mean(axis=1), nfft)[:n].astype(np.float32)
+
+
+@dataclass(frozen=True)
+class GroundImage:
+    """The road as a mirror: the plane n·p = `height_m` in the array frame (`normal` points down, unit).
+
+    `reflection` is the pressure reflection coefficient of the surface (dense asphalt ≈ 0.9).
+    """
+
+    normal: np.ndarray
+    height_m: float
+    reflection: float
+
+    def mirror(self, points: np.ndarray) -> np.ndarray:
+        """Image points (…, 3) of `points` (…, 3) below the road plane."""
+        n = np.asarray(self.normal, dtype=float)
+        return points + 2.0 * (self.height_m - points @ n)[..., None] * n
+
+
+def point_steering(
+    positions_m: np.ndarray,
+    points: np.ndarray,
+    freqs_hz: np.ndarray,
+    speed_of_sound: float,
+    ground: GroundImage | None = None,
+) -> np.ndarray:
+    """Unit-modulus steering (F, G, M) toward focus points (G, 3): the phase of the direct wave, or
+    of direct + reflected wave when `ground` is given (the modulus is dropped so the localizer's
+    diagonal removal and PHAT both still hold)."""
+    pos = np.asarray(positions_m, dtype=float)
+    d0 = np.linalg.norm(points, axis=-1)[:, None]
+    r = np.linalg.norm(points[:, None, :] - pos, axis=-1)
+    a = steering_matrix((r - d0) / speed_of_sound, freqs_hz)
+    if ground is None:
+        return a
+    a /= r.astype(np.float32)
+    r_image = np.linalg.norm(ground.mirror(points)[:, None, :] - pos, axis=-1)
+    a += (
+        ground.reflection
+        * steering_matrix((r_image - d0) / speed_of_sound, freqs_hz)
+        / r_image.astype(np.float32)
+    )
+    return (a / np.maximum(np.abs(a), 1e-30)).astype(np.complex64)
 
 
 class SteeringModel:

@@ -64,6 +64,7 @@ class StreamingStft:
         self.freqs = freqs[: self.n_bins]
         n = np.arange(self.frame)
         self.window = (0.5 - 0.5 * np.cos(2 * np.pi * n / self.frame)).astype(np.float32)
+        self._window_col = self.window[:, None]
         # Mean-square of the signal from the one-sided power of a windowed frame (Parseval).
         self.power_scale = 2.0 / (self.frame * float(np.sum(self.window.astype(float) ** 2)))
         self._buf = np.zeros((0, channels), dtype=np.float32)
@@ -92,14 +93,18 @@ class StreamingStft:
             offset = self._next_hop * self.hop - self._buf_start
             if offset + need > len(self._buf):
                 break
-            seg = np.ascontiguousarray(self._buf[offset : offset + need].T)  # (M, need)
-            frames = np.lib.stride_tricks.sliding_window_view(seg, self.frame, axis=1)[:, :: self.advance]
-            spec = sfft.rfft(frames * self.window, axis=-1, workers=1)  # (M, K, F) complex64
+            seg = self._buf[offset : offset + need]  # (need, M)
+            # One transform per snapshot along the time axis: the (bins, channels) layout comes out
+            # directly, without transposing the whole hop.
+            spec = np.empty((self.n_bins, self.channels, self.snapshots), np.complex64)
+            for k in range(self.snapshots):
+                frame = seg[k * self.advance : k * self.advance + self.frame] * self._window_col
+                spec[:, :, k] = sfft.rfft(frame, axis=0, workers=1, overwrite_x=True)[: self.n_bins]
             hops.append(
                 Hop(
                     index=self._next_hop,
                     start_sample=self._next_hop * self.hop,
-                    spectra=np.ascontiguousarray(spec[:, :, : self.n_bins].transpose(2, 0, 1)),
+                    spectra=spec,
                     sample_rate=self.sample_rate,
                     hop=self.hop,
                     frame=self.frame,

@@ -13,11 +13,16 @@ track (a square-wave driven siren or buzzer), is dropped: a siren is never evide
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from edge.analysis.config import TrackerConfig
+from edge.analysis.road import RoadSnapshot
 from edge.geometry.camera import direction_to_unit
+
+if TYPE_CHECKING:
+    from edge.analysis.localizer import CoarseMap
 
 
 @dataclass(frozen=True)
@@ -32,8 +37,9 @@ class Detection:
     f0_hz: tuple[float, ...]
     level_db: float | None
     distance_m: float | None
-    sound_map: np.ndarray | None = None
+    sound_map: CoarseMap | None = None  # computed when the event asks for it
     even_deficit_db: float = 0.0
+    road: RoadSnapshot | None = None  # this hop's data for the event's road fit (edge.analysis.road)
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,8 @@ class Tracker:
             return
         if float(np.median([d.even_deficit_db for _, d in t.hits])) > self.cfg.max_even_deficit_db:
             return  # square-wave drive over the whole track: an electronic siren or buzzer
+        if any(_overtone_ghost(t.hits, o.hits) for o in [*self.active, *self.pending] if o is not t):
+            return
         c = ClosedTrack(t.t_start, t.t_end, t.decided_at, t.hits, t.wind, t.beam)
         for p in self.pending:
             if (
@@ -167,6 +175,28 @@ class Tracker:
                 keep.append(p)
         self.pending = keep
         return out
+
+
+_GHOST_RATIOS = (1 / 2, 2 / 3, 3 / 2, 2.0, 5 / 2, 3.0, 4.0)  # not 4/3, 5/4: dual-tone horn intervals
+
+
+def _overtone_ghost(hits: list[tuple[float, Detection]], other: list[tuple[float, Detection]]) -> bool:
+    """True when a track is a comb made of another, louder source's partials, not a horn of its own.
+
+    A dual-tone horn's two voices share overtones (3 × 430 Hz ≈ 2 × 640 Hz …), so the detector may
+    read a third "comb" off them; it holds only scraps of the source's energy, localizes off it
+    and would put a fine on the neighbour. Such a track lives inside the louder track's time
+    (≥ 80 % of its hops), is weaker, and its pitch is a simple ratio of one of that track's voices.
+    """
+    times = {round(t, 4) for t, _ in other}
+    if sum(round(t, 4) in times for t, _ in hits) < 0.8 * len(hits):
+        return False
+    if sum(d.power for _, d in hits) >= sum(d.power for _, d in other):
+        return False
+    f0 = float(np.median([f for _, d in hits for f in d.f0_hz[:1]]))
+    voices = np.array([f for _, d in other for f in d.f0_hz])
+    ratios = f0 / voices
+    return bool(any(np.any(np.abs(ratios / r - 1) < 0.02) for r in _GHOST_RATIOS))
 
 
 def _merge_close(dets: list[Detection], within_deg: float) -> list[Detection]:

@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     import multiprocessing as mp
 
-    from edge.analysis.bench import ARRAYS, format_row, header
+    from edge.analysis.bench import ARRAYS, LEGEND, format_row, header
     from edge.analysis.config import build_config
     from edge.errors import UserFacingError
 
@@ -51,6 +51,7 @@ def _run(args: argparse.Namespace) -> int:
         with ctx.Pool(1) as pool:
             row = pool.apply(_child, (ARRAYS[ch], args.seconds, args.overrides, not args.no_acoular))
         print(format_row(row), flush=True)
+    print(LEGEND)
     return 0
 
 
