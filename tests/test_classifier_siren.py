@@ -46,3 +46,15 @@ def test_the_same_horn_without_the_siren_is_a_horn(clf: HornClassifier, seed: in
     score = clf.score_clip(x, FS)
     assert score.is_horn
     assert score.siren_probability < 0.5
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_european_two_tone_siren_with_horn_timbre_is_not_a_horn(clf: HornClassifier, seed: int) -> None:
+    from models.training.sources import two_tone_siren
+
+    rng = np.random.default_rng(seed)
+    x = _scene(rng, 4.0) + 0.2 * two_tone_siren(4.0, FS, rng)
+    assert not clf.score_clip(x, FS).is_horn
+    horn = signals.horn("scooter", 0.5, FS, rng)
+    x[FS : FS + horn.size] += 0.2 * horn
+    assert not clf.score_clip(x, FS).is_horn

@@ -26,9 +26,18 @@ from edge.classifier.yamnet import Yamnet
 PATCH_HOP_S = 0.48
 PATCH_HOP = round(PATCH_HOP_S * features.SAMPLE_RATE)
 WINDOW_S = features.WINDOW_SAMPLES / features.SAMPLE_RATE
-PATCH_LEVEL_DBFS = -28.0
+PATCH_LEVEL_DBFS = -20.0
 SILENCE_DBFS = -110.0
 SILENT_PROBS = np.array([1.0, 0.0, 0.0], np.float32)
+
+
+def normalise_level(patch: np.ndarray) -> np.ndarray | None:
+    """`patch` scaled to RMS `PATCH_LEVEL_DBFS` (float32), or None if digitally silent. Training
+    applies the very same scaling to its windows, so the models see in the field what they learnt on."""
+    rms = float(np.sqrt(np.mean(np.square(patch, dtype=np.float64))))
+    if rms < 10 ** (SILENCE_DBFS / 20):
+        return None
+    return (np.asarray(patch) * (10 ** (PATCH_LEVEL_DBFS / 20) / rms)).astype(np.float32)
 
 
 def level_normalised_patches(wave16k: np.ndarray) -> list[tuple[int, np.ndarray | None]]:
@@ -38,10 +47,11 @@ def level_normalised_patches(wave16k: np.ndarray) -> list[tuple[int, np.ndarray 
 
     The last patch is aligned to the clip's end rather than zero-padded (a padded patch would
     blow its few real samples up to full level); a clip shorter than one patch is padded.
-    Why the scaling: the models were trained on windows at −45…−12 dBFS; YAMNet's log-mel floor
-    makes anything far quieter look alike, and a muted or very quiet input must not read as a
-    horn. Scaling each patch into the trained range makes the verdict independent of the
-    recording gain, which the training data varied for exactly this reason.
+    Why the scaling: YAMNet's judgement depends on the level (its log-mel has a fixed floor: a
+    real car horn at −28 dBFS scores 302 "vehicle horn" at 0.07, at −16 dBFS at 0.27), and a
+    muted or very quiet input must not read as a horn. Every patch, in training as in the field,
+    is scaled to −20 dBFS RMS, about the loudness of the AudioSet clips YAMNet learnt from, so the
+    verdict does not depend on the microphone gain.
     """
     x = np.asarray(wave16k, dtype=np.float32)
     if x.size < features.WINDOW_SAMPLES:
@@ -50,15 +60,7 @@ def level_normalised_patches(wave16k: np.ndarray) -> list[tuple[int, np.ndarray 
     starts = list(range(0, last + 1, PATCH_HOP))
     if starts[-1] != last:
         starts.append(last)
-    out: list[tuple[int, np.ndarray | None]] = []
-    for start in starts:
-        patch = x[start : start + features.WINDOW_SAMPLES]
-        rms = float(np.sqrt(np.mean(np.square(patch, dtype=np.float64))))
-        if rms < 10 ** (SILENCE_DBFS / 20):
-            out.append((start, None))
-        else:
-            out.append((start, (patch * (10 ** (PATCH_LEVEL_DBFS / 20) / rms)).astype(np.float32)))
-    return out
+    return [(start, normalise_level(x[start : start + features.WINDOW_SAMPLES])) for start in starts]
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ class HornClassifier:
         if variant == "yamnet_head":
             self._yamnet = Yamnet(self.variant.files["yamnet"], threads)
             self._head = open_session(self.variant.files["head"], threads)
+            # A head may use only some of YAMNet's outputs (ONNX drops unused inputs).
+            self._head_inputs = {i.name for i in self._head.get_inputs()}
         else:
             self._cnn = open_session(self.variant.files["cnn"], threads)
 
@@ -110,7 +114,8 @@ class HornClassifier:
         the trained model computes them (no level normalisation: that is `_probs`' job)."""
         if self.variant.name == "yamnet_head":
             scores, emb = self._yamnet.run(patch)
-            return self._head.run(["probs"], {"embeddings": emb[:1], "scores": scores[:1]})[0][0]
+            feeds = {"embeddings": emb[:1], "scores": scores[:1]}
+            return self._head.run(["probs"], {k: v for k, v in feeds.items() if k in self._head_inputs})[0][0]
         return self._cnn.run(["probs"], {"log_mel": features.log_mel(patch)[None]})[0][0]
 
     def _probs(self, wave16k: np.ndarray) -> list[tuple[float, np.ndarray]]:

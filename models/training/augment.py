@@ -44,6 +44,23 @@ def band_limit(x: np.ndarray, fs: int, rng: np.random.Generator) -> np.ndarray:
     return sps.sosfilt(sos, x)
 
 
+def colour(x: np.ndarray, fs: int, rng: np.random.Generator) -> np.ndarray:
+    """A microphone's and enclosure's own frequency response: 1-3 random peaks or dips of up to
+    ±8 dB (MEMS port resonance, a grille, a housing) and a gentle high-frequency roll-off."""
+    spec = np.fft.rfft(x)
+    f = np.fft.rfftfreq(x.size, 1 / fs)
+    gain_db = np.zeros(f.size)
+    for _ in range(int(rng.integers(1, 4))):
+        f0 = rng.uniform(300, 0.4 * fs)
+        gain_db += rng.uniform(-8, 8) * np.exp(
+            -0.5 * (np.log(np.maximum(f, 1.0) / f0) / rng.uniform(0.1, 0.5)) ** 2
+        )
+    if rng.random() < 0.5:
+        gain_db -= 10 * np.log10(1 + (f / rng.uniform(2500, 7000)) ** 2)
+    x = np.fft.irfft(spec * 10 ** (gain_db / 20), x.size)
+    return x
+
+
 def compress(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Automatic gain control and saturation: a soft clip at a random drive."""
     peak = np.max(np.abs(x))
@@ -54,10 +71,12 @@ def compress(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def record(x: np.ndarray, fs: int, rng: np.random.Generator) -> np.ndarray:
-    """The recording chain on a mixed scene: maybe band-limit, maybe compress, add the
+    """The recording chain on a mixed scene: maybe band-limit, maybe colour, maybe compress, add the
     microphone's self-noise, set a random level (−45…−12 dBFS RMS) and clip at full scale."""
     if rng.random() < 0.5:
         x = band_limit(x, fs, rng)
+    if rng.random() < 0.5:
+        x = colour(x, fs, rng)
     if rng.random() < 0.25:
         x = compress(x, rng)
     rms = np.sqrt(np.mean(x**2)) + 1e-12

@@ -22,13 +22,24 @@ from edge.classifier.features import SAMPLE_RATE, WINDOW_SAMPLES
 from edge.sim import signals
 
 try:
-    from . import augment
+    from . import augment, sources
 except ImportError:  # run as a script from models/training/
     import augment  # type: ignore[no-redef]
+    import sources  # type: ignore[no-redef]
 
 CLASSES = ("other", "horn", "siren")
-HORN_KIND_WEIGHTS = {"car": 0.45, "truck": 0.12, "bus": 0.08, "scooter": 0.18, "ebike": 0.17}
+# "high": a scooter or e-bike horn pitched up to a 1-3 kHz fundamental (`sources.pitch_shift`).
+HORN_KIND_WEIGHTS = {"car": 0.38, "truck": 0.1, "bus": 0.07, "scooter": 0.15, "ebike": 0.15, "high": 0.15}
+# Taps (0.08-0.2 s) weigh more than in `signals.horn_pattern`'s default draw: the detector hears many.
+HORN_PATTERN_WEIGHTS = {"tap": 0.3, "short": 0.28, "double": 0.2, "triple": 0.08, "long": 0.14}
+SIREN_KIND_WEIGHTS = {"wail": 0.2, "yelp": 0.2, "hilo": 0.3, "twotone": 0.3}
+TRAIN_CONFUSERS = {**{k: v for k, v in signals.CONFUSERS.items() if k != "siren"}, **signals.UNSEEN_CONFUSERS}
+HELD_OUT_CONFUSERS = {"phone_ring": sources.phone_ring}
 MIN_HORN_ON_S = 0.08
+# A siren sounds for seconds; a window or clip holds at least this much of one (or all of a shorter
+# one), so that "siren" is never the label of a lone steady tone indistinguishable from a horn.
+MIN_SIREN_ON_S = 0.7
+PASS_BY_PROBABILITY = 0.3
 
 
 @dataclass(frozen=True)
@@ -43,16 +54,24 @@ class Split:
 
 
 def _place(
-    event: np.ndarray, rng: np.random.Generator, on: np.ndarray | None, w: int = WINDOW_SAMPLES
+    event: np.ndarray,
+    rng: np.random.Generator,
+    on: np.ndarray | None,
+    w: int = WINDOW_SAMPLES,
+    min_on_s: float | None = None,
 ) -> tuple[np.ndarray, float]:
     """Put `event` at a random offset in a window of `w` samples; return it and the on-time (s).
 
     A horn is placed so that at least `MIN_HORN_ON_S` of its on-time falls inside the window
-    (all of it, if the pattern is shorter); other events anywhere that overlaps by ≥ 0.2 s.
+    (all of it, if the pattern is shorter); other events so that they overlap by `min_on_s`
+    (default 0.2 s), or wholly if shorter.
     """
     n = event.size
     active = on if on is not None else np.ones(n, bool)
-    need = min(int(MIN_HORN_ON_S * SAMPLE_RATE), int(active.sum())) if on is not None else min(n, 3200)
+    if on is not None:
+        need = min(int(MIN_HORN_ON_S * SAMPLE_RATE), int(active.sum()))
+    else:
+        need = min(n, w, round((0.2 if min_on_s is None else min_on_s) * SAMPLE_RATE))
     for _ in range(50):
         start = int(rng.integers(-n + 1, w))  # event sample 0 lands at window sample `start`
         a, b = max(0, start), min(w, start + n)
@@ -64,18 +83,40 @@ def _place(
 
 
 def _horn_event(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, str]:
-    kinds = list(HORN_KIND_WEIGHTS)
-    kind = str(rng.choice(kinds, p=list(HORN_KIND_WEIGHTS.values())))
-    x, intervals = signals.horn_pattern(kind, SAMPLE_RATE, rng)
+    kind = str(rng.choice(list(HORN_KIND_WEIGHTS), p=list(HORN_KIND_WEIGHTS.values())))
+    pattern = str(rng.choice(list(HORN_PATTERN_WEIGHTS), p=list(HORN_PATTERN_WEIGHTS.values())))
+    base = str(rng.choice(["scooter", "ebike"])) if kind == "high" else kind
+    x, intervals = signals.horn_pattern(base, SAMPLE_RATE, rng, pattern)
     on = np.zeros(x.size, bool)
     for t0, t1 in intervals:
         on[round(t0 * SAMPLE_RATE) : round(t1 * SAMPLE_RATE)] = True
+    if kind == "high":  # 600-1100 Hz → 1-3 kHz fundamentals
+        x = sources.pitch_shift(x, rng.uniform(1.5, 2.7))
+        on = sources.shift_mask(on, x.size)
+    if rng.random() < PASS_BY_PROBABILITY:
+        x = sources.pass_by(x, SAMPLE_RATE, rng)
     return x, on, f"horn:{kind}"
 
 
-def _background(rng: np.random.Generator, n: int) -> np.ndarray:
+BED_SECONDS = 12.0
+BEDS_PER_CHUNK = 10
+
+
+def traffic_beds(rng: np.random.Generator, count: int = BEDS_PER_CHUNK) -> list[np.ndarray]:
+    """A few long traffic beds that the windows of one chunk crop from at random offsets: the
+    traffic generator dominates the cost of a window, and a crop of a 12 s bed is as good a
+    background as a fresh draw (each window then gets its own event, gains and recording chain)."""
+    return [signals.traffic_background(BED_SECONDS, SAMPLE_RATE, rng) for _ in range(count)]
+
+
+def _background(rng: np.random.Generator, n: int, beds: list[np.ndarray] | None = None) -> np.ndarray:
     dur = n / SAMPLE_RATE
-    bg = signals.traffic_background(dur, SAMPLE_RATE, rng)
+    if beds:
+        bed = beds[int(rng.integers(len(beds)))]
+        start = int(rng.integers(0, max(1, bed.size - n)))
+        bg = np.resize(bed[start : start + n], n)
+    else:
+        bg = signals.traffic_background(dur, SAMPLE_RATE, rng)
     if rng.random() < 0.15:
         bg = bg + 10 ** (rng.uniform(-10, 5) / 20) * signals.wind(dur, SAMPLE_RATE, rng)
     if rng.random() < 0.1:
@@ -85,12 +126,19 @@ def _background(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def _confuser(name: str, rng: np.random.Generator) -> np.ndarray:
     dur = rng.uniform(0.5, 3.0)
-    return {**signals.CONFUSERS, **signals.UNSEEN_CONFUSERS}[name](dur, SAMPLE_RATE, rng)
+    return {**TRAIN_CONFUSERS, **HELD_OUT_CONFUSERS}[name](dur, SAMPLE_RATE, rng)
 
 
 def _siren(rng: np.random.Generator) -> tuple[np.ndarray, str]:
-    kind = str(rng.choice(signals.SIREN_KINDS))
-    return signals.siren(rng.uniform(1.0, 4.0), SAMPLE_RATE, rng, kind=kind), f"siren:{kind}"
+    kind = str(rng.choice(list(SIREN_KIND_WEIGHTS), p=list(SIREN_KIND_WEIGHTS.values())))
+    dur = rng.uniform(1.0, 4.0)
+    if kind == "twotone":
+        x = sources.two_tone_siren(dur, SAMPLE_RATE, rng)
+    else:
+        x = signals.siren(dur, SAMPLE_RATE, rng, kind=kind)
+    if rng.random() < PASS_BY_PROBABILITY:
+        x = sources.pass_by(x, SAMPLE_RATE, rng)
+    return x, f"siren:{kind}"
 
 
 def make_window(
@@ -98,6 +146,7 @@ def make_window(
     snr_range: tuple[float, float],
     n: int = WINDOW_SAMPLES,
     unseen: bool = False,
+    beds: list[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, int, str, float]:
     """One labelled window of `n` samples (default one 0.975 s patch; longer for the clip-level
     evaluation): (wave float32 [n], label, tag, snr_db). `unseen` adds the confusers that
@@ -106,21 +155,21 @@ def make_window(
     event = np.zeros(n)
     roll = rng.random()
     snr = float(rng.uniform(*snr_range))
-    others = [c for c in signals.CONFUSERS if c != "siren"]
+    others = list(TRAIN_CONFUSERS)
     if unseen:
-        others += list(signals.UNSEEN_CONFUSERS)
+        others += list(HELD_OUT_CONFUSERS)
     if roll < 0.4:
         x, on, tag = _horn_event(rng)
         placed, _ = _place(x, rng, on, n)
         event += placed * 10 ** (snr / 20)
         label = 1
-        if rng.random() < 0.25:  # a second sound at the same time: the horn must still win
+        if rng.random() < 0.35:  # a second sound at the same time: the horn must still win
             extra = str(rng.choice(others))
             placed, _ = _place(_confuser(extra, rng), rng, None, n)
             event += placed * 10 ** (rng.uniform(-5, snr) / 20)
     elif roll < 0.55:
         x, tag = _siren(rng)
-        placed, _ = _place(x, rng, None, n)
+        placed, _ = _place(x, rng, None, n, MIN_SIREN_ON_S)
         event += placed * 10 ** (snr / 20)
         label = 2
         if rng.random() < 0.4:  # an emergency vehicle that also honks: still exempt
@@ -157,7 +206,7 @@ def _objects(parts: list[np.ndarray]) -> np.ndarray:
 def make_split(
     n: int,
     seed: int,
-    snr_range: tuple[float, float] = (-3.0, 25.0),
+    snr_range: tuple[float, float] = (-5.0, 25.0),
     workers: int = 1,
     clip_s: tuple[float, float] | None = None,
     unseen: bool = False,
@@ -195,9 +244,10 @@ def _make_chunk(
     waves = np.empty((n, WINDOW_SAMPLES), np.float32) if clip_s is None else np.empty(n, object)
     labels = np.empty(n, np.int64)
     tags, snrs = [], []
+    beds = traffic_beds(rng)
     for i in range(n):
         length = WINDOW_SAMPLES if clip_s is None else round(rng.uniform(*clip_s) * SAMPLE_RATE)
-        waves[i], labels[i], tag, snr = make_window(rng, snr_range, length, unseen)
+        waves[i], labels[i], tag, snr = make_window(rng, snr_range, length, unseen, beds)
         tags.append(tag)
         snrs.append(snr)
     return Split(waves, labels, np.array(tags), np.array(snrs))

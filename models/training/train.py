@@ -1,14 +1,16 @@
 """Train the horn models from nothing but code, with one command and a fixed seed:
 
-    python3 models/training/train.py            # ~5 min on 2 cores; needs torch==2.13.0, onnx
+    python3 models/training/train.py   # ~12 min on 2 idle cores (19 min shared); torch==2.13.0, onnx
 
 What it does, in order:
-1. Makes training and validation windows with `dataset.make_split` (simulated horns and
-   confusers, reverberated, mixed at −3…25 dB SNR over traffic, through a recording chain).
+1. Makes training windows and validation clips with `dataset.make_split` (simulated horns, sirens
+   and confusers, reverberated, mixed at −5…25 dB SNR over traffic, through a recording chain),
+   then scales every window to the runtime's patch level (`normalise_level`).
 2. Runs the shipped `models/yamnet.onnx` over them (the same wrapper the edge uses).
-3. Trains `YamnetHead` (three classes: other / horn / siren) on YAMNet's embeddings and scores.
-4. Chooses the horn threshold on validation clips (1.5–5 s, another seed) scored with the
-   runtime's clip rule: the F1-best threshold among those with precision ≥ 0.99.
+3. Trains `YamnetScoreHead` (other / horn / siren) on YAMNet's class scores and embeddings: only
+   YAMNet's horn classes can raise p(horn), only its siren classes p(siren) (see `nets.py` for why).
+4. Chooses the horn threshold on the validation clips scored with the runtime's clip rule: the
+   F1-best one (see `MIN_PRECISION`).
 5. Distils `CompactCnn` (log-mel in, same three classes) from the head's probabilities and the
    ground truth: 50/50 soft-target mix; YAMNet's judgement reaches the small model this way.
 6. Exports both to ONNX (opset 17, dynamic batch), writes a golden fixture for the parity test
@@ -32,7 +34,12 @@ sys.path.insert(0, str(ROOT))
 
 from edge.classifier import features  # noqa: E402
 from edge.classifier.card import CARD_NAME  # noqa: E402
-from edge.classifier.classifier import SILENT_PROBS, level_normalised_patches  # noqa: E402
+from edge.classifier.classifier import (  # noqa: E402
+    PATCH_LEVEL_DBFS,
+    SILENT_PROBS,
+    level_normalised_patches,
+    normalise_level,
+)
 from edge.classifier.yamnet import Yamnet  # noqa: E402
 from models.training import dataset, nets  # noqa: E402
 from models.training.yamnet_features import embed  # noqa: E402
@@ -42,16 +49,22 @@ HEAD_FILE = "horn_head.onnx"
 CNN_FILE = "horn_cnn.onnx"
 GOLDEN_NAME = "golden.npz"  # written beside this script (models/training/) when --out is models/
 CAVEATS = (
-    "All training and held-out data are simulated (edge.sim.signals): the held-out numbers measure "
-    "generalisation to new draws of the same simulator, not to real streets. No real horn recording "
-    "was available while building this model, so its accuracy on real clips is unmeasured here. The "
-    "default variant leans on YAMNet (trained on real AudioSet audio) for that reason; the compact CNN "
-    "has only ever seen simulated audio and should be validated on real recordings before it is trusted. "
-    "Window-level confusions are concentrated where the simulator is ambiguous by design: single-tone "
-    "e-bike/scooter horns vs. hi-lo sirens and reversing beepers; clip context (and the siren veto) "
-    "resolves part of it. On the one real recording at hand (the street recording with bicycle bells "
-    "shipped in the YAMNet wheel, no horns), the first yamnet_head called 2 of 124 patches horns, both "
-    "inside bell-ringing segments."
+    "Training and the held-out set are simulated (edge.sim.signals + models/training/sources.py): the "
+    "held-out numbers measure generalisation to new draws of the same simulator, not to real streets. "
+    "The only real, labelled audio here is the OpenSFX set (models/training/opensfx.py: 2 real vehicle "
+    "horns, ~56 real or game non-horn sounds); it is far too small to certify the real-world targets "
+    "(ROC AUC >= 0.99, F1 >= 0.93), which remain unmeasured. What it did show: the first, unconstrained "
+    "head (embedding MLP) had learnt the simulator's quirks (YAMNet hears our synthetic air horns as "
+    "geese and our e-bike buzzers as beeps) and called a real sheep, a level-crossing bell and a sawmill "
+    "horns, and it was trained on raw-level windows but run on level-normalised ones. The shipped head "
+    "is therefore constrained to YAMNet's own horn and siren classes (plus a bounded correction), trained "
+    "on windows normalised exactly as the runtime does, and its threshold is the F1-best one rather than "
+    "a precision-0.99 one tuned to simulated clips. It cannot call a horn what YAMNet does not hear as "
+    "one: simulated e-bike and 1-3 kHz horns, which YAMNet often hears as beeps, lose recall. The compact "
+    "CNN has only ever seen simulated audio (its teacher's judgement is the only real-world knowledge it "
+    "gets); check it on real recordings before trusting it. Siren rule: a clip with a siren anywhere is "
+    "never a horn, so in the detector a loud siren leaking into the beam toward another vehicle's horn "
+    "vetoes that horn too."
 )
 
 
@@ -61,11 +74,24 @@ def _torch():
     return torch
 
 
-def train_head(emb: np.ndarray, scores: np.ndarray, labels: np.ndarray, seed: int, epochs: int = 60):
+def train_head(
+    emb: np.ndarray, scores: np.ndarray, labels: np.ndarray, seed: int, epochs: int = 40, model=None
+):
+    """Train a head (default `nets.YamnetScoreHead`) on YAMNet's outputs with cross-entropy."""
     torch = _torch()
     torch.manual_seed(seed)
-    model = nets.YamnetHead()
-    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-2)
+    model = model if model is not None else nets.YamnetScoreHead()
+    # Weight decay only on the free layers: the constrained weights pass through softplus, and
+    # decaying their raw value toward 0 would push every weight toward softplus(0) = 0.69.
+    constrained = ("horn_pos", "siren_pos", "neg", "bias")
+    named = list(model.named_parameters())
+    opt = torch.optim.AdamW(
+        [
+            {"params": [p for n, p in named if not n.startswith(constrained)], "weight_decay": 1e-2},
+            {"params": [p for n, p in named if n.startswith(constrained)], "weight_decay": 0.0},
+        ],
+        lr=5e-3,
+    )
     e, s, y = torch.from_numpy(emb), torch.from_numpy(scores), torch.from_numpy(labels)
     gen = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
@@ -154,6 +180,13 @@ def clip_rule(p_max: np.ndarray) -> np.ndarray:
     return p_max[:, 1] * (1.0 - p_max[:, 2])
 
 
+# The shipped threshold is the F1-best one on the simulated validation clips. A threshold tuned to
+# precision ≥ 0.99 there (the first models' rule) sat at 0.9+, above the scores real car horns get
+# from a YAMNet-anchored head: simulator precision does not transfer, and the F1-best point does
+# better on real audio. `choose_threshold` keeps the precision rule for other callers.
+MIN_PRECISION = 1.01  # i.e. no precision floor: plain F1-best
+
+
 def choose_threshold(p_horn: np.ndarray, is_horn: np.ndarray, min_precision: float = 0.99) -> float:
     """The F1-best threshold among those with precision ≥ `min_precision` (else the F1-best)."""
     best, best_any = (-1.0, 0.5), (-1.0, 0.5)
@@ -190,10 +223,10 @@ def sha256(path: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Train the horn head and the compact CNN.")
     parser.add_argument("--seed", type=int, default=20261128)
-    parser.add_argument("--train", type=int, default=6000, help="training windows")
+    parser.add_argument("--train", type=int, default=9000, help="training windows")
     parser.add_argument("--val", type=int, default=800, help="validation clips (1.5-5 s)")
     parser.add_argument("--workers", type=int, default=2, help="processes for data generation")
-    parser.add_argument("--cnn-epochs", type=int, default=12)
+    parser.add_argument("--cnn-epochs", type=int, default=10)
     parser.add_argument("--out", type=Path, default=MODELS, help="where the models and card go")
     args = parser.parse_args()
     out = args.out
@@ -206,21 +239,23 @@ def main() -> None:
     train = dataset.make_split(args.train, args.seed + 1, workers=args.workers)
     val = dataset.make_split(args.val, args.seed + 2, workers=args.workers, clip_s=(1.5, 5.0))
     print(f"  {time.time() - t0:.0f} s; YAMNet features …", flush=True)
-    tr_emb, tr_sc = embed(train.waves)
+    # Every window at the runtime's patch level (no window is silent: each has a traffic bed).
+    waves = np.stack([normalise_level(w) for w in train.waves])
+    tr_emb, tr_sc = embed(waves)
 
     print(f"  {time.time() - t0:.0f} s; training the head …", flush=True)
     head = train_head(tr_emb, tr_sc, train.labels, args.seed)
     yam = Yamnet()
     va_head = clip_rule(clip_probs_head(head, yam, val.waves))
-    head_thr = choose_threshold(va_head, val.labels == 1)
+    head_thr = choose_threshold(va_head, val.labels == 1, MIN_PRECISION)
     print(f"  head: clip threshold {head_thr}", flush=True)
 
     print(f"  {time.time() - t0:.0f} s; distilling the compact CNN …", flush=True)
-    tr_mel = np.stack([features.log_mel(w) for w in train.waves])
+    tr_mel = np.stack([features.log_mel(w) for w in waves])
     teacher = head_probs(head, tr_emb, tr_sc)
     soft = (0.5 * np.eye(3, dtype=np.float32)[train.labels] + 0.5 * teacher).astype(np.float32)
     cnn = train_cnn(tr_mel, soft, args.seed, epochs=args.cnn_epochs)
-    cnn_thr = choose_threshold(clip_rule(clip_probs_cnn(cnn, val.waves)), val.labels == 1)
+    cnn_thr = choose_threshold(clip_rule(clip_probs_cnn(cnn, val.waves)), val.labels == 1, MIN_PRECISION)
     print(f"  cnn: clip threshold {cnn_thr}", flush=True)
 
     export(
@@ -234,7 +269,7 @@ def main() -> None:
     # Golden fixture: a fixed horn window, its features and both models' outputs, so a change
     # to features.py or to the runtime that drifts from training fails a test.
     first = int(np.flatnonzero(train.labels == 1)[0])
-    golden_wave = train.waves[first]
+    golden_wave = waves[first]
     np.savez_compressed(
         out / "training" / GOLDEN_NAME,
         wave=golden_wave,
@@ -252,17 +287,26 @@ def main() -> None:
         "train_windows": args.train,
         "cnn_epochs": args.cnn_epochs,
         "val_clips": args.val,
-        "threshold_rule": "F1-best clip threshold among those with precision >= 0.99 on the validation clips, "
-        "or the F1-best overall if none reaches 0.99",
+        "threshold_rule": "F1-best clip threshold on the simulated validation clips (no precision floor: a "
+        "threshold tuned to precision 0.99 on simulated clips sat above real car horns' scores)",
         "train_class_counts": {c: int(np.sum(train.labels == i)) for i, c in enumerate(dataset.CLASSES)},
-        "snr_db": [-3.0, 25.0],
-        "augmentation": "street impulse responses (RT60 0.1-1.2 s, ground + facade echoes), "
-        "band-limiting, soft-clip compression, mic self-noise, level -45..-12 dBFS, clipping",
-        "sources": "edge.sim.signals (horns: car/truck/bus/scooter/ebike in patterns; confusers: "
-        + ", ".join(sorted(dataset.signals.CONFUSERS))
-        + "; backgrounds: traffic, wind, rain)",
-        "labels": "horn = a horn sounds >= 80 ms in the window and no siren; siren = any siren "
+        "snr_db": [-5.0, 25.0],
+        "augmentation": "pass-by Doppler and level swell (30 % of horns and sirens), street impulse "
+        "responses (RT60 0.1-1.2 s, ground + facade echoes), band-limiting, microphone colouration "
+        "(random peaks/dips, HF roll-off), soft-clip compression, mic self-noise, level -45..-12 dBFS, "
+        f"clipping; then every window scaled to {PATCH_LEVEL_DBFS} dBFS RMS as the runtime does",
+        "sources": "edge.sim.signals + models/training/sources.py (horns: car/truck/bus/scooter/ebike "
+        "and 'high' = scooter/ebike pitched to 1-3 kHz, patterns "
+        + json.dumps(dataset.HORN_PATTERN_WEIGHTS)
+        + "; sirens: "
+        + json.dumps(dataset.SIREN_KIND_WEIGHTS)
+        + " (twotone = European two-tone with horn timbre); confusers: "
+        + ", ".join(sorted(dataset.TRAIN_CONFUSERS))
+        + "; backgrounds: traffic beds, wind, rain)",
+        "labels": "horn = a horn sounds >= 80 ms in the window and no siren; siren = >= 0.7 s of a siren "
         "(with or without a horn); other = everything else",
+        "head": "YamnetScoreHead: only YAMNet classes 302/303/312 can raise p(horn) and only 316-319/390/391 "
+        "p(siren); any class can lower them; the embedding adds a correction bounded to +-2 logits",
         "seconds": round(time.time() - t0),
     }
     card.update(
@@ -282,6 +326,7 @@ def main() -> None:
                 "patch_hop_frames": 48,
                 "mono": "mean over channels",
                 "resampling": "scipy.signal.resample_poly to 16 kHz",
+                "patch_level_dbfs": PATCH_LEVEL_DBFS,
             },
             "clip_rule": "horn_probability = max over patches of p(horn) x (1 - max over patches of p(siren)); "
             "is_horn = horn_probability >= threshold and max p(siren) < siren_veto. A siren anywhere in the clip "
@@ -297,14 +342,15 @@ def main() -> None:
         "files": {"yamnet": "yamnet.onnx", "head": HEAD_FILE},
         "sha256": {"yamnet.onnx": sha256(MODELS / "yamnet.onnx"), HEAD_FILE: sha256(out / HEAD_FILE)},
         "threshold": head_thr,
-        "description": "YAMNet (AudioSet) embeddings + class scores -> 2x64 ReLU -> 3 classes",
+        "description": "YAMNet (AudioSet) class scores -> constrained evidence head (horn from classes "
+        "302/303/312, siren from 316-319/390/391, any class against) + bounded embedding correction -> 3 classes",
     }
     variants["compact_cnn"] = {
         "files": {"cnn": CNN_FILE},
         "sha256": {CNN_FILE: sha256(out / CNN_FILE)},
         "threshold": cnn_thr,
         "size_bytes": (out / CNN_FILE).stat().st_size,
-        "description": "4-block log-mel CNN (16-32-48-64 channels), distilled from yamnet_head",
+        "description": "4-block log-mel CNN (16-32-48-64 channels), distilled from yamnet_head (simulated audio only)",
     }
     card_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
     print(f"done in {time.time() - t0:.0f} s; wrote {HEAD_FILE}, {CNN_FILE}, {CARD_NAME}")
