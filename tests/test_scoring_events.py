@@ -35,8 +35,9 @@ def test_moving_source_is_compared_at_the_reference_time():
     assert score_events([e], truth).errors_deg[0] == pytest.approx(0.0, abs=1e-6)
 
 
-def test_attribution_against_other_vehicles():
-    truth = Truth(
+def _two_vehicles() -> Truth:
+    """Vehicle a honks at (4°, −5°); vehicle b stands 3° beside it."""
+    return Truth(
         events=[TruthEvent(1.0, 1.5, 4.0, -5.0, extra={"vehicle_id": "a"})],
         extra={
             "vehicles": [
@@ -45,21 +46,17 @@ def test_attribution_against_other_vehicles():
             ]
         },
     )
+
+
+def test_attribution_against_other_vehicles():
+    truth = _two_vehicles()
     assert score_events([_ev(1.0, 1.5, 5.0, -5.0)], truth).attribution == 1.0
     assert score_events([_ev(1.0, 1.5, 6.0, -5.0)], truth).attribution == 0.0
 
 
 def test_a_report_toward_the_wrong_vehicle_is_not_a_hit():
     """Right time, wrong vehicle: found for recall, but not correct for precision."""
-    truth = Truth(
-        events=[TruthEvent(1.0, 1.5, 4.0, -5.0, extra={"vehicle_id": "a"})],
-        extra={
-            "vehicles": [
-                {"id": "a", "track": [[0.0, 4.0, -5.0, 20.0], [3.0, 4.0, -5.0, 20.0]]},
-                {"id": "b", "track": [[0.0, 7.0, -5.0, 20.0], [3.0, 7.0, -5.0, 20.0]]},
-            ]
-        },
-    )
+    truth = _two_vehicles()
     near_b = score_events([_ev(1.0, 1.5, 6.5, -5.0)], truth)
     assert near_b.recall == 1.0 and near_b.precision == 0.0
     far_off = score_events([_ev(1.0, 1.5, 40.0, -5.0)], Truth(events=truth.events))

@@ -23,7 +23,7 @@ from edge.analysis.harmonics import HarmonicDetector, HarmonicFamily
 from edge.analysis.health import ChannelHealth
 from edge.analysis.levels import a_weighting_power, spl_db
 from edge.analysis.localizer import Localizer
-from edge.analysis.road import RoadModel, behind_direction
+from edge.analysis.road import RoadModel, RoadSnapshot, behind_direction
 from edge.analysis.stft import Hop, StreamingStft
 from edge.analysis.tracker import ClosedTrack, Detection, HopObservation, Tracker, sum_db, track_direction
 from edge.analysis.verdict import ClassifierVerdict
@@ -180,7 +180,7 @@ class Analyzer:
                     even_deficit_db=min(o.even_deficit_db, fam.even_deficit_db),
                 )
                 continue
-            road = self.road.snapshot(x, bins, weights, healthy) if self.road is not None else None
+            road = RoadSnapshot(x, bins, weights, healthy.copy()) if self.road is not None else None
             for k, pk in enumerate(loc.peaks):
                 detections.append(
                     Detection(

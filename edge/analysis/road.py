@@ -48,8 +48,19 @@ _HORN_HEIGHTS_M = (0.3, 0.6, 0.9, 1.2)
 
 @dataclass(frozen=True)
 class RoadSnapshot:
-    """One hop's evidence for the fit: whitened snapshots (B, M, K) of the strongest bin of each
-    partial, their weights (B,), frequencies (B,) and the number of healthy microphones."""
+    """One hop's evidence, kept as the localizer got it (only the few hops near an event's
+    reference time are ever prepared, so nothing is spent per hop): snapshots (B, M, K) of the
+    comb's STFT `bins`, their weights, and the healthy-microphone mask."""
+
+    snapshots: np.ndarray
+    bins: np.ndarray
+    weights: np.ndarray
+    healthy: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A hop ready for the fit: whitened snapshots of the strongest bin of each partial."""
 
     x: np.ndarray
     weights: np.ndarray
@@ -97,35 +108,50 @@ class RoadModel:
         self.ground = ground
         self.behind_ratio = behind_ratio
 
-    def snapshot(
-        self, snapshots: np.ndarray, bins: np.ndarray, weights: np.ndarray, healthy: np.ndarray
-    ) -> RoadSnapshot:
-        """What a hop keeps for the event's fit: `snapshots` (len(bins), M, K) reduced and whitened."""
-        keep = partial_peaks(bins, (snapshots.real**2 + snapshots.imag**2).sum(axis=(1, 2)))
-        x = snapshots[keep].astype(np.complex64)
+    def _prepare(self, snapshots: list[RoadSnapshot]) -> _Prepared:
+        """The hops pooled by STFT bin: whitened snapshots of each hop's strongest bin per partial,
+        the same bin of several hops stacked as more snapshots. A steady horn puts its partials in
+        the same bins hop after hop, so the fit steers a handful of frequencies, not one set per hop;
+        a microphone unhealthy in any pooled hop is left out of all of them."""
+        healthy = np.logical_and.reduce([s.healthy for s in snapshots])
+        per_bin: dict[int, list[np.ndarray]] = {}
+        weight: dict[int, float] = {}
+        for s in snapshots:
+            keep = partial_peaks(s.bins, (s.snapshots.real**2 + s.snapshots.imag**2).sum(axis=(1, 2)))
+            for k in keep:
+                b = int(s.bins[k])
+                per_bin.setdefault(b, []).append(s.snapshots[k])
+                weight[b] = weight.get(b, 0.0) + float(s.weights[k])
+        bins = sorted(per_bin)
+        k_max = max(sum(x.shape[1] for x in per_bin[b]) for b in bins)
+        x = np.zeros((len(bins), len(healthy), k_max), np.complex64)  # absent snapshots add nothing
+        for i, b in enumerate(bins):
+            stacked = np.concatenate(per_bin[b], axis=1)
+            x[i, :, : stacked.shape[1]] = stacked
         x /= np.maximum(np.abs(x), 1e-20)
         x[:, ~healthy] = 0
-        w = np.asarray(weights, dtype=np.float32)[keep]
-        return RoadSnapshot(x, w, self.freqs[bins[keep]], int(healthy.sum()))
+        w = np.array([weight[b] for b in bins], np.float32)
+        return _Prepared(x, w, self.freqs[bins], int(healthy.sum()))
 
-    def fit(self, hops: list[RoadSnapshot], az: float, el: float) -> RoadFit:
-        """Refit the direction (az, el) of the horn heard in `hops` for the road's reflection, and test
+    def fit(self, snapshots: list[RoadSnapshot], az: float, el: float) -> RoadFit:
+        """Refit the direction (az, el) of the horn heard in `snapshots` (hops near the event's reference time) for the road's reflection, and test
         the hypothesis that it comes from the road behind the array.
 
         The pooled hops span a moving vehicle's path, so both models are searched on the same pooled
         data and only their difference is applied to (az, el): the reflection's bias, not the
         pooled position. The reflected model must explain the data better than the free field.
         """
+        data = self._prepare(snapshots)
         h0 = self.focus.horn_height_m
-        az_f, el_f, p_free = self._search(hops, az, el, False, None, h0)
-        fits = [(*self._search(hops, az_f, el_f, False, self.ground, h), h) for h in _HORN_HEIGHTS_M]
+        az_f, el_f, p_free = self._search(data, az, el, False, None, h0)
+        fits = [(*self._search(data, az_f, el_f, False, self.ground, h), h) for h in _HORN_HEIGHTS_M]
         az_g, el_g, p_front, height = max(fits, key=lambda f: f[2])
         reflected = p_front >= _ABSENT_BELOW * p_free
         if not reflected:
             p_front, height = p_free, h0
         rear_ratio = None
         if self._rear_possible(az, el, height):
-            _, _, p_rear = self._search(hops, az_f, el_f, True, self.ground, height)
+            _, _, p_rear = self._search(data, az_f, el_f, True, self.ground, height)
             rear_ratio = p_rear / max(p_front, 1e-30)
         if reflected:
             az, el = az + (az_g - az_f), el + (el_g - el_f)
@@ -154,22 +180,22 @@ class RoadModel:
 
     def _search(
         self,
-        hops: list[RoadSnapshot],
+        data: _Prepared,
         az0: float,
         el0: float,
         rear: bool,
         ground: GroundImage | None,
         height: float,
     ) -> tuple[float, float, float]:
-        """Best (az, el, power) near (az0, el0): 5×5 patches at 0.4° (re-centred while the maximum is
-        on the edge), then 3×3 at 0.1° with a parabola through the last patch."""
+        """Best (az, el, power) near (az0, el0): 3×3 patches at 0.5° (re-centred while the maximum is
+        on the edge), then at 0.15° with a parabola through the last patch."""
         az_c, el_c = az0, el0
-        for h, n, moves in ((0.4, 5, 4), (0.1, 3, 3)):
+        for h, n, moves in ((0.5, 3, 5), (0.15, 3, 3)):
             for _ in range(moves):
                 off = (np.arange(n) - n // 2) * h
                 oa, oe = np.meshgrid(off, off)
                 points = self._points(az_c + oa.ravel(), el_c + oe.ravel(), rear, height)
-                p = self._power(hops, points, ground).reshape(n, n)
+                p = self._power(data, points, ground).reshape(n, n)
                 r, c = np.unravel_index(int(np.argmax(p)), p.shape)
                 az_c, el_c = az_c + off[c], el_c + off[r]
                 if 0 < r < n - 1 and 0 < c < n - 1:
@@ -179,22 +205,19 @@ class RoadModel:
         da, de = _parabola(p[r - 1 : r + 2, c - 1 : c + 2])
         az_f, el_f = az_c + da * h, el_c + de * h
         p_f = float(
-            self._power(hops, self._points(np.array([az_f]), np.array([el_f]), rear, height), ground)[0]
+            self._power(data, self._points(np.array([az_f]), np.array([el_f]), rear, height), ground)[0]
         )
         if p_f < p[r, c]:
             return az_c, el_c, float(p[r, c])
         return az_f, el_f, p_f
 
-    def _power(self, hops: list[RoadSnapshot], points: np.ndarray, ground: GroundImage | None) -> np.ndarray:
-        """Steered power at each point summed over the hops (each microphone's own power removed),
-        steering at the phase of the direct (+ reflected) wave."""
-        total = np.zeros(len(points))
-        for hop in hops:
-            a = point_steering(self.positions, points, hop.freqs_hz, self.c, ground)  # (B, G, M)
-            y = np.matmul(np.conj(a), hop.x)  # (B, G, K)
-            diag = (hop.x.real**2 + hop.x.imag**2).sum(axis=(1, 2))
-            total += (hop.weights @ ((y.real**2 + y.imag**2).sum(-1) - diag[:, None])) / hop.healthy**2
-        return total
+    def _power(self, data: _Prepared, points: np.ndarray, ground: GroundImage | None) -> np.ndarray:
+        """Steered power at each point (each microphone's own power removed), steering at the phase
+        of the direct (+ reflected) wave."""
+        a = point_steering(self.positions, points, data.freqs_hz, self.c, ground)  # (B, G, M)
+        y = np.matmul(np.conj(a), data.x)  # (B, G, K)
+        diag = (data.x.real**2 + data.x.imag**2).sum(axis=(1, 2))
+        return (data.weights @ ((y.real**2 + y.imag**2).sum(-1) - diag[:, None])) / data.healthy**2
 
 
 def behind_direction(azimuth_deg: float, elevation_deg: float) -> tuple[float, float]:
