@@ -86,3 +86,18 @@ def test_the_same_direction_on_the_road_in_front_is_not_flagged(pole64):
     (e,) = _events(pole64, _horn(_road_point(az, el), 0.9, 14, pole64))
     assert "front_back_ambiguous" not in e.conditions  # (below the picture here: not enforceable anyway)
     assert angle_deg(e.azimuth_deg, e.elevation_deg, az, el) < 0.3
+
+
+def test_a_horn_right_under_the_pole_is_placed_there_not_in_the_picture(pole64):
+    az, el = 2.0, -42.0  # a car about 5 m out: far below the picture and its 12° margin
+    (e,) = _events(pole64, _horn(_road_point(az, el), 0.9, 15, pole64))
+    assert angle_deg(e.azimuth_deg, e.elevation_deg, az, el) < 0.5
+    assert not e.inside_frame and not e.enforceable
+    (cut,) = _events(pole64, _horn(_road_point(az, el), 0.9, 15, pole64), ["localizer.floor_deg=-20"])
+    assert angle_deg(cut.azimuth_deg, cut.elevation_deg, az, el) > 5.0  # what the floor is for
+
+
+def test_a_sound_from_above_the_road_is_off_road(pole64):
+    point = direction_to_unit(-5.0, 12.0) * 30.0  # above the horizon: a bird in a tree, a façade echo
+    (e,) = _events(pole64, _horn(point, 0.0, 16, pole64))
+    assert "off_road" in e.conditions and not e.enforceable

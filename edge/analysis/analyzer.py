@@ -87,7 +87,7 @@ class Analyzer:
         lc = config.localizer
         self.focus = FocusModel(mount, lc.focus_distance_m, lc.horn_height_m, lc.focus_min_m, lc.focus_max_m)
         step = lc.coarse_step_deg or default_step_deg(pos, lc.coarse_max_hz, lc.speed_of_sound)
-        self.grid = make_grid(view_bounds(self.camera, lc.margin_deg), step, self.focus)
+        self.grid = make_grid(view_bounds(self.camera, lc.margin_deg, lc.floor_deg), step, self.focus)
         self.localizer = Localizer(lc, pos, freqs, self.grid, self.focus)
         self.road = (
             RoadModel(pos, freqs, lc.speed_of_sound, self.focus, lc.ground_reflection, lc.behind_ratio)
@@ -306,7 +306,7 @@ class Analyzer:
             horn_probability=p_horn,
             fundamental_hz=float(np.median(f0s)) if f0s else None,
             inside_frame=inside,
-            conditions=(*(("wind",) if c.wind else ()), *(("front_back_ambiguous",) if ambiguous else ())),
+            conditions=_conditions(c.wind, ambiguous, behind or self.focus.on_road(az, el)),
             t_ref=t_ref,
             sound_map=smap,
         )
@@ -325,3 +325,16 @@ def _own_bins(
         nearest = np.maximum(np.round(f / o.f0_hz), 1.0) * o.f0_hz
         keep &= np.abs(f - nearest) > 2.0 * df_hz
     return fam.bins[keep], fam.weights[keep]
+
+
+def _conditions(wind: bool, ambiguous: bool, on_road: bool) -> tuple[str, ...]:
+    """Why an event must not become evidence: wind (the array hears gusts, not sources);
+    `front_back_ambiguous` (see `edge.analysis.road`); `off_road` — the direction meets no road
+    within focus range (above the horizon, or farther than any readable plate): a bird, a
+    reflection off a façade or a horn too far to fine, never the vehicle in the picture."""
+    out = ["wind"] if wind else []
+    if ambiguous:
+        out.append("front_back_ambiguous")
+    if not on_road:
+        out.append("off_road")
+    return tuple(out)

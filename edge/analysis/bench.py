@@ -77,7 +77,7 @@ def bench_step_deg(
     prof = load_profile(profile_name)
     lc = build_config(None, overrides).localizer
     lobe = default_step_deg(prof.array.positions_m, lc.coarse_max_hz, lc.speed_of_sound)
-    a0, a1, e0, e1 = view_bounds(Camera(prof.camera), lc.margin_deg)
+    a0, a1, e0, e1 = view_bounds(Camera(prof.camera), lc.margin_deg, lc.floor_deg)
     for n in range(1, 50):
         step = lobe / n
         if (np.ceil((a1 - a0) / step) + 1) * (np.ceil((e1 - e0) / step) + 1) >= min_points:

@@ -63,6 +63,7 @@ class LocalizerConfig(_Section):
 
     method: Literal["das", "phat", "clean-sc"] = "phat"
     margin_deg: float = Field(12.0, ge=0, le=45)
+    floor_deg: float = Field(-50.0, ge=-89, le=0)  # the grid reaches down to the road under the pole
     coarse_step_deg: float | None = Field(None, gt=0.2, le=10)
     coarse_max_hz: float = Field(3000.0, gt=300)
     partial_bins: Literal[1, 3] = 1

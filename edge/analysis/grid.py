@@ -41,6 +41,14 @@ class FocusModel:
         d = np.where(down > 1e-6, drop / np.maximum(down, 1e-12), self.max_m)
         return np.clip(d, self.min_m, self.max_m)
 
+    def on_road(self, azimuth_deg: float, elevation_deg: float) -> bool:
+        """Does the direction meet the road (at horn height) within `max_m`? Always True when the
+        mount, hence the road, is unknown."""
+        if self.mount is None:
+            return True
+        down = float(direction_to_unit(azimuth_deg, elevation_deg) @ self._down_row())
+        return down > 1e-6 and (self.mount.height_m - self.horn_height_m) / down <= self.max_m
+
     def ground_image(self, reflection: float) -> GroundImage | None:
         """The road as a mirror for the steering model (None when the mount, hence the road, is unknown)."""
         if self.mount is None or reflection <= 0:
@@ -78,15 +86,23 @@ class FocusGrid:
         return az.ravel(), el.ravel()
 
 
-def view_bounds(camera: Camera | None, margin_deg: float) -> tuple[float, float, float, float]:
-    """(az_min, az_max, el_min, el_max) of the camera's view plus margin; without a camera ±60°/±40°."""
+def view_bounds(
+    camera: Camera | None, margin_deg: float, floor_deg: float = -89.0
+) -> tuple[float, float, float, float]:
+    """(az_min, az_max, el_min, el_max) of the camera's view plus margin, reaching down at least to
+    `floor_deg`; without a camera ±60°/±40°.
+
+    The floor: the road right under the pole is below the picture but holds the loudest horns (a
+    car 7 m away is 35° down). Beyond the grid its peak would land on a sidelobe inside the
+    picture, on some other vehicle; on the grid it is placed where it is.
+    """
     if camera is None:
-        return -60.0, 60.0, -40.0, 40.0
+        return -60.0, 60.0, min(-40.0, floor_deg), 40.0
     a0, a1, e0, e1 = camera.field_of_view_deg()
     return (
         max(-89.0, a0 - margin_deg),
         min(89.0, a1 + margin_deg),
-        max(-89.0, e0 - margin_deg),
+        max(-89.0, min(e0 - margin_deg, floor_deg)),
         min(89.0, e1 + margin_deg),
     )
 
