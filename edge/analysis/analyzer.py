@@ -23,7 +23,7 @@ from edge.analysis.harmonics import HarmonicDetector, HarmonicFamily
 from edge.analysis.health import ChannelHealth
 from edge.analysis.levels import a_weighting_power, spl_db
 from edge.analysis.localizer import Localizer
-from edge.analysis.road import RoadModel, RoadSnapshot, behind_direction
+from edge.analysis.road import RoadModel, RoadSnapshot
 from edge.analysis.stft import Hop, StreamingStft
 from edge.analysis.tracker import ClosedTrack, Detection, HopObservation, Tracker, sum_db, track_direction
 from edge.analysis.verdict import ClassifierVerdict
@@ -240,20 +240,16 @@ class Analyzer:
                     )
         return closed
 
-    def _road_fit(
-        self, c: ClosedTrack, t_ref: float, az: float, el: float
-    ) -> tuple[float, float, bool, bool]:
-        """(az, el, ambiguous, behind): the event's direction refitted for the road's reflection on
-        the hops nearest `t_ref`, and the front/back test (see `edge.analysis.road`)."""
+    def _road_fit(self, c: ClosedTrack, t_ref: float, az: float, el: float) -> tuple[float, float, bool]:
+        """(az, el, front_back_ambiguous): the event's direction refitted for the road's reflection
+        on the hops nearest `t_ref`, and the front/back test (see `edge.analysis.road`)."""
         hops = sorted((h for h in c.hits if h[1].road is not None), key=lambda h: abs(h[0] - t_ref))
         if self.road is None or not hops:
-            return az, el, False, False
+            return az, el, False
         t0 = time.perf_counter()
         fit = self.road.fit([d.road for _, d in hops[:_ROAD_HOPS] if d.road is not None], az, el)
         self.beamforming_seconds += time.perf_counter() - t0
-        if fit.behind:
-            return *behind_direction(fit.azimuth_deg, fit.elevation_deg), True, True
-        return fit.azimuth_deg, fit.elevation_deg, fit.ambiguous, False
+        return fit.azimuth_deg, fit.elevation_deg, fit.ambiguous
 
     def _event(self, c: ClosedTrack) -> HornEvent | None:
         horn_p = None
@@ -265,7 +261,7 @@ class Analyzer:
                     return None
                 horn_p = v.horn
         t_ref, az, el = track_direction(c.hits)
-        az, el, ambiguous, behind = self._road_fit(c, t_ref, az, el)
+        az, el, ambiguous = self._road_fit(c, t_ref, az, el)
         dets = [d for _, d in c.hits]
         best = max(dets, key=lambda d: d.power)
         scores = np.array([d.score for d in dets])
@@ -274,9 +270,9 @@ class Analyzer:
         confidence = float(p_horn * (1 - np.exp(-len(dets) / 3)) * np.clip(contrast / 6.0, 0.0, 1.0))
         levels = [d.level_db for d in dets if d.level_db is not None]
         dist = self.focus.distance(np.array([az]), np.array([el])) if self.focus.mount is not None else None
-        distance = float(dist[0]) if dist is not None and not behind else None
-        pixel, inside = None, not behind
-        if self.camera is not None and not behind:
+        distance = float(dist[0]) if dist is not None else None
+        pixel, inside = None, True
+        if self.camera is not None:
             uv = self.camera.direction_to_pixel(az, el, distance if distance is not None else 30.0)
             uv = np.asarray(uv, dtype=float).reshape(2)
             pixel = (float(uv[0]), float(uv[1]))
@@ -306,7 +302,7 @@ class Analyzer:
             horn_probability=p_horn,
             fundamental_hz=float(np.median(f0s)) if f0s else None,
             inside_frame=inside,
-            conditions=_conditions(c.wind, ambiguous, behind or self.focus.on_road(az, el)),
+            conditions=_conditions(c.wind, ambiguous, self.focus.on_road(az, el)),
             t_ref=t_ref,
             sound_map=smap,
         )

@@ -58,7 +58,7 @@ class LocalizerConfig(_Section):
     `ground_reflection` is the road's pressure reflection coefficient of that refit (0 turns the
     refit and the front/back test off). An event whose best fit on the road behind the array
     reaches `behind_ratio` of its best fit in front is flagged `front_back_ambiguous` (never
-    evidence) and placed on whichever side fits better.
+    evidence); its direction stays the one in front.
     """
 
     method: Literal["das", "phat", "clean-sc"] = "phat"

@@ -14,7 +14,10 @@ A flat array tilted down over asphalt gets two things wrong when it steers at th
    the road behind, at its own distance and with its own reflection, while its mirror in front
    is not on the road in front. Both hypotheses are fitted; when the one behind explains the data
    about as well as the one in front, the source may be behind the array and must never be
-   attributed to the vehicle in the picture (a wrong fine is worse than a missed honk).
+   attributed to the vehicle in the picture (a wrong fine is worse than a missed honk). The
+   margin between the two is only a few per cent, so the test flags; it does not decide: the
+   event keeps its direction in front (where the camera looks, and where the enforcement range
+   is), and never becomes evidence.
 
 Both fits run once per event, not per hop: on the PHAT-whitened snapshots of the horn's own bins
 (the localizer's input) from the hops around the event's reference time, pooled, at a few dozen
@@ -73,16 +76,14 @@ class RoadFit:
     """The peak after the road's reflection is accounted for, and whether it may be behind the array.
 
     `rear_ratio` is the best rear-hypothesis power over the best front one (None when no point of
-    the road behind the pole maps onto this direction). `ambiguous`: the other side explains the
-    horn nearly as well; `behind`: the road behind explains it best (the direction is then still
-    the one in front: the caller mirrors it, `behind_direction`).
+    the road behind the pole maps onto this direction). `ambiguous`: the road behind explains the
+    horn nearly as well as the road in front; the direction stays the one in front.
     """
 
     azimuth_deg: float
     elevation_deg: float
     reflected: bool
     ambiguous: bool
-    behind: bool
     rear_ratio: float | None
 
 
@@ -156,8 +157,7 @@ class RoadModel:
         if reflected:
             az, el = az + (az_g - az_f), el + (el_g - el_f)
         ambiguous = rear_ratio is not None and rear_ratio >= self.behind_ratio
-        behind = rear_ratio is not None and rear_ratio > 1.0
-        return RoadFit(float(az), float(el), bool(reflected), bool(ambiguous), bool(behind), rear_ratio)
+        return RoadFit(float(az), float(el), bool(reflected), bool(ambiguous), rear_ratio)
 
     # ------------------------------------------------------------------
 
@@ -218,11 +218,6 @@ class RoadModel:
         y = np.matmul(np.conj(a), data.x)  # (B, G, K)
         diag = (data.x.real**2 + data.x.imag**2).sum(axis=(1, 2))
         return (data.weights @ ((y.real**2 + y.imag**2).sum(-1) - diag[:, None])) / data.healthy**2
-
-
-def behind_direction(azimuth_deg: float, elevation_deg: float) -> tuple[float, float]:
-    """The direction behind the array that a planar array hears exactly like (az, el) in front."""
-    return (180.0 - azimuth_deg + 180.0) % 360.0 - 180.0, elevation_deg
 
 
 def _parabola(v: np.ndarray) -> tuple[float, float]:
