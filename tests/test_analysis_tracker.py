@@ -52,3 +52,14 @@ def test_a_second_horn_during_a_long_one_is_kept():
         hops[i] = [*hops[i], _det(-6.0, 60.0, (472.0,))]
     closed = _run(hops)
     assert sorted(c.hits[0][1].azimuth_deg for c in closed) == [-6.0, 5.0]
+
+
+def _pitched(az: float, f0s: list[float]) -> list[list[Detection]]:
+    return [[_det(az, 100.0, (f,))] for f in f0s]
+
+
+def test_a_short_piece_of_a_wail_is_not_a_horn_but_a_steady_horn_is():
+    rising = _pitched(-12.0, [774.0, 794.0, 804.0, 812.0, 822.0])  # 25 %/s: a wail siren's sweep
+    assert _run(rising) == []
+    wobbling = _pitched(4.0, [471.0, 461.0, 470.0, 476.0, 477.0, 476.0])  # a diaphragm horn's wobble
+    assert len(_run(wobbling)) == 1

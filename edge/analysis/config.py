@@ -92,6 +92,7 @@ class TrackerConfig(_Section):
     min_duration_s: float = Field(0.08, ge=0)
     merge_gap_s: float = Field(0.4, ge=0)
     max_pitch_glide: float = Field(0.12, gt=0)
+    max_pitch_rate: float = Field(0.15, gt=0)  # per second: a wail's short piece, not a horn's Doppler
     max_even_deficit_db: float = Field(6.0, gt=0)
 
 

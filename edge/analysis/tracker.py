@@ -141,7 +141,7 @@ class Tracker:
     def _close(self, t: Track) -> None:
         if t.decided_at is None or t.t_end - t.t_start < self.cfg.min_duration_s:
             return
-        if _pitch_glide(t) > self.cfg.max_pitch_glide:
+        if _siren_like(t, self.cfg.max_pitch_glide, self.cfg.max_pitch_rate):
             return
         if float(np.median([d.even_deficit_db for _, d in t.hits])) > self.cfg.max_even_deficit_db:
             return  # square-wave drive over the whole track: an electronic siren or buzzer
@@ -225,25 +225,49 @@ def sum_db(a: float | None, b: float | None) -> float | None:
     return float(10 * np.log10(10 ** (a / 10) + 10 ** (b / 10)))
 
 
-def _pitch_glide(t: Track) -> float:
-    """Relative pitch range of the track's pitch trajectory (a siren sweeps, a horn holds).
+def _pitch_trajectory(t: Track) -> tuple[np.ndarray, np.ndarray]:
+    """(times, pitches) of the track's pitch trajectory.
 
-    The trajectory starts at the pitch heard at confirmation and follows, hop by hop, the closest
+    Seeded by the pitch heard at confirmation, it follows, hop by hop from the first, the closest
     pitch within 10 % (octave slips of the comb search folded back), so a sweep is followed while
     the second voice of a dual-tone horn (a major third away) or a stray comb is not.
     """
     if not t.voices:
-        return 0.0
-    traj = [t.voices[0]]
-    for _, d in t.hits[1:]:
+        return np.zeros(0), np.zeros(0)
+    times: list[float] = []
+    traj: list[float] = []
+    for when, d in t.hits:
         cands = np.array([f * k for f in d.f0_hz for k in (0.5, 1.0, 2.0)])
-        rel = np.abs(cands / traj[-1] - 1)
+        rel = np.abs(cands / (traj[-1] if traj else t.voices[0]) - 1)
         i = int(np.argmin(rel))
         if rel[i] <= 0.10:
+            times.append(when)
             traj.append(float(cands[i]))
+    return np.array(times), np.array(traj)
+
+
+def _siren_like(t: Track, max_glide: float, max_rate: float) -> bool:
+    """A siren sweeps, a horn holds its pitch.
+
+    Two tests on the pitch trajectory: its whole range (a long wail), and its rate (a short piece
+    of a wail the tracker saw on its own: 5 % in 0.2 s is 25 %/s). A horn moves only by Doppler,
+    at most v²/(d·c) ≈ 11 %/s for a vehicle at 15 m/s passing 6 m under the array. The rate test
+    needs at least four pitches and a 4 % range: a horn's diaphragm settling at the onset moves
+    its pitch up to ~3 % in the first hops (seen on a 0.25 s car horn), a wail's piece 5 % and more.
+    """
+    times, traj = _pitch_trajectory(t)
     if len(traj) < 3:
-        return 0.0
-    return (max(traj) - min(traj)) / float(np.median(traj))
+        return False
+    spread = (traj.max() - traj.min()) / float(np.median(traj))
+    if spread > max_glide:
+        return True
+    if len(traj) < 4 or spread < 0.04:
+        return False
+    i, j = np.triu_indices(len(traj), 1)
+    dt = times[j] - times[i]
+    ok = dt > 0
+    rate = float(np.median((traj[j] - traj[i])[ok] / dt[ok])) / float(np.median(traj))  # Theil-Sen
+    return abs(rate) > max_rate
 
 
 def _position(c: ClosedTrack) -> Detection:
