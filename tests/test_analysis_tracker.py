@@ -1,7 +1,7 @@
 """Tracker rules on hand-made detections: tracks per source, and combs that are no horn of their own."""
 
 from edge.analysis.config import TrackerConfig
-from edge.analysis.tracker import Detection, HopObservation, Tracker
+from edge.analysis.tracker import Detection, HopObservation, Tracker, track_direction
 
 HOP = 0.05
 
@@ -63,3 +63,35 @@ def test_a_short_piece_of_a_wail_is_not_a_horn_but_a_steady_horn_is():
     assert _run(rising) == []
     wobbling = _pitched(4.0, [471.0, 461.0, 470.0, 476.0, 477.0, 476.0])  # a diaphragm horn's wobble
     assert len(_run(wobbling)) == 1
+
+
+def _at(az: float, el: float, power: float = 100.0) -> Detection:
+    return Detection(
+        azimuth_deg=az,
+        elevation_deg=el,
+        power=power,
+        contrast_db=10.0,
+        score=1.0,
+        f0_hz=(400.0,),
+        level_db=80.0,
+        distance_m=15.0,
+    )
+
+
+def test_a_honk_broken_by_a_dropout_while_the_car_moves_is_one_event_placed_in_its_middle():
+    # A car approaching the pole: its elevation falls ever faster (-3° → about -22° in 1.5 s) and
+    # the horn loses two hops to a passing truck in the middle. The two pieces' loudest hops are
+    # far apart, but the second piece starts where the first ended: one honk, one event.
+    path = [(-4.0 - 0.1 * i, -3.0 - 0.02 * i * i) for i in range(30)]
+    hops = [[_at(az, el)] for az, el in path]
+    hops[14] = hops[15] = []
+    hops[20] = [_at(*path[20], power=400.0)]
+    closed = _run(hops)
+    assert len(closed) == 1
+    t_ref, az, el = track_direction(closed[0].hits)
+    middle = 0.5 * (closed[0].hits[0][0] + closed[0].hits[-1][0])
+    assert abs(t_ref - middle) < 1e-9
+    i_mid = middle / HOP - 0.5
+    want_el = -3.0 - 0.02 * i_mid * i_mid
+    assert abs(el - want_el) < 0.5, (el, want_el)  # a line through the whole track is ~1.5° off
+    assert abs(az - (-4.0 - 0.1 * i_mid)) < 0.2

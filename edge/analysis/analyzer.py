@@ -80,7 +80,9 @@ class Analyzer:
         hop_s = self.stft.hop / self.sample_rate
         if config.detector.band_max_hz >= self.sample_rate / 2:
             raise UserFacingError(
-                f"detector.band_max_hz {config.detector.band_max_hz} Hz must be below half the sample rate"
+                f"detector.band_max_hz {config.detector.band_max_hz:g} Hz must be below half the sample rate "
+                f"({self.sample_rate} Hz): horns are told from sirens and beepers by their partials up to "
+                f"~6.5 kHz, so record at 16 kHz or more (or lower it with --set detector.band_max_hz=…)"
             )
         self.detector = HarmonicDetector(config.detector, freqs, hop_s)
         self.health = ChannelHealth(config.health, len(pos), freqs, hop_s)

@@ -151,10 +151,10 @@ class Tracker:
         for p in self.pending:
             if (
                 c.t_start - p.t_end <= self.cfg.merge_gap_s
-                and _angle(_position(p), _position(c)) <= self.cfg.gate_deg
+                and _angle(p.hits[-1][1], c.hits[0][1]) <= self.cfg.gate_deg
             ):
                 p.t_end = max(p.t_end, c.t_end)
-                p.hits = p.hits + c.hits
+                p.hits = sorted(p.hits + c.hits, key=lambda h: h[0])
                 p.wind = p.wind or c.wind
                 p.beam = p.beam + c.beam
                 return
@@ -166,7 +166,7 @@ class Tracker:
         for p in self.pending:
             waiting = any(
                 t.t_start - p.t_end <= self.cfg.merge_gap_s
-                and _angle(_position(p), t.last) <= self.cfg.gate_deg
+                and _angle(p.hits[-1][1], t.hits[0][1]) <= self.cfg.gate_deg
                 for t in self.active
             )
             if now - p.t_end > self.cfg.merge_gap_s and not waiting:
@@ -177,6 +177,7 @@ class Tracker:
         return out
 
 
+_PATH_RMS_DEG = 0.5  # a straight line that misses a track's hops by more cuts a curve
 _GHOST_RATIOS = (1 / 2, 2 / 3, 3 / 2, 2.0, 5 / 2, 3.0, 4.0)  # not 4/3, 5/4: dual-tone horn intervals
 
 
@@ -270,10 +271,6 @@ def _siren_like(t: Track, max_glide: float, max_rate: float) -> bool:
     return abs(rate) > max_rate
 
 
-def _position(c: ClosedTrack) -> Detection:
-    return max(c.hits, key=lambda h: h[1].power)[1]
-
-
 def _angle(a: Detection, b: Detection) -> float:
     u = direction_to_unit(a.azimuth_deg, a.elevation_deg)
     v = direction_to_unit(b.azimuth_deg, b.elevation_deg)
@@ -281,24 +278,44 @@ def _angle(a: Detection, b: Detection) -> float:
 
 
 def track_direction(hits: list[tuple[float, Detection]]) -> tuple[float, float, float]:
-    """(t_ref, azimuth, elevation): the track's position during the horn.
+    """(t_ref, azimuth, elevation): the track's position in the middle of the horn.
 
-    Outlier hops (a reflection or a sidelobe winning one hop) are dropped around the median, then a
-    power-weighted straight line through the positions is read at the power-weighted mean time, so
-    a vehicle that moves during a long honk is placed where it was in the middle of the horn.
+    The middle, because it is the one moment a reviewer (or an annotator) can name for a whole
+    honk. The position is a power-weighted straight line through the hops, read at the middle,
+    after dropping hops more than 2° from their median (a reflection or a sidelobe winning one
+    hop). A vehicle passing under the pole sweeps tens of degrees on a curving path during a
+    long honk, and a line over the whole track cuts the corner: when the line misses the hops by
+    more than `_PATH_RMS_DEG` a parabola is tried, and while that misses too only the hops nearest
+    the middle are kept (halving, down to five).
     """
-    t = np.array([h[0] for h in hits])
-    az = np.array([h[1].azimuth_deg for h in hits])
-    el = np.array([h[1].elevation_deg for h in hits])
-    w = np.array([max(h[1].power, 1e-12) * h[1].score for h in hits])
-    keep = np.hypot(az - np.median(az), el - np.median(el)) <= 2.0
-    if keep.sum() >= max(1, len(t) // 2):
-        t, az, el, w = t[keep], az[keep], el[keep], w[keep]
-    t_ref = float(np.average(t, weights=w))
-    if len(t) >= 3 and np.ptp(t) > 0.3:
+    t_all = np.array([h[0] for h in hits])
+    t_ref = 0.5 * float(t_all.min() + t_all.max())
+    order = np.argsort(np.abs(t_all - t_ref), kind="stable")
+    n = len(hits)
+    while True:
+        sel = sorted(order[:n].tolist())
+        t, az, el, w = _hit_arrays([hits[i] for i in sel])
+        keep = np.hypot(az - np.median(az), el - np.median(el)) <= 2.0
+        if keep.sum() >= max(1, len(t) // 2):
+            t, az, el, w = t[keep], az[keep], el[keep], w[keep]
+        if len(t) < 3 or np.ptp(t) <= 0.1:
+            return t_ref, float(np.average(az, weights=w)), float(np.average(el, weights=w))
+        for degree in (1, 2) if len(t) >= 5 else (1,):
+            ca = np.polyfit(t - t_ref, az, degree, w=np.sqrt(w))
+            ce = np.polyfit(t - t_ref, el, degree, w=np.sqrt(w))
+            miss = np.hypot(az - np.polyval(ca, t - t_ref), el - np.polyval(ce, t - t_ref))
+            if float(np.sqrt(np.average(miss**2, weights=w))) <= _PATH_RMS_DEG:
+                return t_ref, float(ca[-1]), float(ce[-1])  # the curves' values at t_ref
+        if n <= 5:
+            return t_ref, float(ca[-1]), float(ce[-1])
+        n = max(5, n // 2)
 
-        def fit(y: np.ndarray) -> float:
-            return float(np.polyfit(t - t_ref, y, 1, w=np.sqrt(w))[1])  # the line's value at t_ref
 
-        return t_ref, fit(az), fit(el)
-    return t_ref, float(np.average(az, weights=w)), float(np.average(el, weights=w))
+def _hit_arrays(hits: list[tuple[float, Detection]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(times, azimuths, elevations, weights = power × score) of hits."""
+    return (
+        np.array([h[0] for h in hits]),
+        np.array([h[1].azimuth_deg for h in hits]),
+        np.array([h[1].elevation_deg for h in hits]),
+        np.array([max(h[1].power, 1e-12) * h[1].score for h in hits]),
+    )
