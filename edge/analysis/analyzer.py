@@ -23,6 +23,7 @@ from edge.analysis.harmonics import HarmonicDetector, HarmonicFamily
 from edge.analysis.health import ChannelHealth
 from edge.analysis.levels import a_weighting_power, spl_db
 from edge.analysis.localizer import Localizer
+from edge.analysis.reflection import BlindReflection
 from edge.analysis.road import RoadModel, RoadSnapshot
 from edge.analysis.stft import Hop, StreamingStft
 from edge.analysis.tracker import ClosedTrack, Detection, HopObservation, Tracker, sum_db, track_direction
@@ -91,6 +92,11 @@ class Analyzer:
         step = lc.coarse_step_deg or default_step_deg(pos, lc.coarse_max_hz, lc.speed_of_sound)
         self.grid = make_grid(view_bounds(self.camera, lc.margin_deg, lc.floor_deg), step, self.focus)
         self.localizer = Localizer(lc, pos, freqs, self.grid, self.focus)
+        self.reflection = (
+            BlindReflection(self.localizer.model, freqs, lc.focus_distance_m)
+            if lc.ground_reflection > 0
+            else None
+        )
         self.road = (
             RoadModel(pos, freqs, lc.speed_of_sound, self.focus, lc.ground_reflection, lc.behind_ratio)
             if mount is not None and lc.ground_reflection > 0
@@ -182,7 +188,7 @@ class Analyzer:
                     even_deficit_db=min(o.even_deficit_db, fam.even_deficit_db),
                 )
                 continue
-            road = RoadSnapshot(x, bins, weights, healthy.copy()) if self.road is not None else None
+            road = RoadSnapshot(x, bins, weights, healthy.copy()) if self.reflection is not None else None
             for k, pk in enumerate(loc.peaks):
                 detections.append(
                     Detection(
@@ -244,14 +250,17 @@ class Analyzer:
 
     def _road_fit(self, c: ClosedTrack, t_ref: float, az: float, el: float) -> tuple[float, float, bool]:
         """(az, el, front_back_ambiguous): the event's direction refitted for the road's reflection
-        on the hops nearest `t_ref`, and the front/back test (see `edge.analysis.road`)."""
+        (`edge.analysis.reflection`) on the hops nearest `t_ref`, and, with the mount known, the
+        front/back test (`edge.analysis.road`)."""
         hops = sorted((h for h in c.hits if h[1].road is not None), key=lambda h: abs(h[0] - t_ref))
-        if self.road is None or not hops:
+        snaps = [d.road for _, d in hops[:_ROAD_HOPS] if d.road is not None]
+        if self.reflection is None or not snaps:
             return az, el, False
         t0 = time.perf_counter()
-        fit = self.road.fit([d.road for _, d in hops[:_ROAD_HOPS] if d.road is not None], az, el)
+        ambiguous = self.road is not None and self.road.front_back(snaps, az, el).ambiguous
+        fit = self.reflection.fit(snaps, az, el)
         self.beamforming_seconds += time.perf_counter() - t0
-        return fit.azimuth_deg, fit.elevation_deg, fit.ambiguous
+        return fit.azimuth_deg, fit.elevation_deg, ambiguous
 
     def _event(self, c: ClosedTrack) -> HornEvent | None:
         horn_p = None

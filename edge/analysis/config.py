@@ -54,11 +54,12 @@ class DetectorConfig(_Section):
 class LocalizerConfig(_Section):
     """Steered response power on the focus grid: coarse over the camera view plus margin, refined locally.
 
-    With the mount known, each peak is refitted for the road (`edge.analysis.road`):
-    `ground_reflection` is the road's pressure reflection coefficient of that refit (0 turns the
-    refit and the front/back test off). An event whose best fit on the road behind the array
-    reaches `behind_ratio` of its best fit in front is flagged `front_back_ambiguous` (never
-    evidence); its direction stays the one in front.
+    Each event's direction is refitted for the road's reflection, horn and image found in the
+    data (`edge.analysis.reflection`, no mount needed). With the mount known, the road behind the
+    array is tested too (`edge.analysis.road`): `ground_reflection` is the road's pressure
+    reflection coefficient in that test's model (0 turns the refit and the test off). An event
+    whose best fit on the road behind the array reaches `behind_ratio` of its best fit in front
+    is flagged `front_back_ambiguous` (never evidence); its direction stays the one in front.
     """
 
     method: Literal["das", "phat", "clean-sc"] = "phat"

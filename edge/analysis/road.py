@@ -1,28 +1,23 @@
-"""The road's part in what the array hears: its reflection, and the road behind the pole.
+"""The road behind the pole: is a horn in front of a flat array, or behind it?
 
-A flat array tilted down over asphalt gets two things wrong when it steers at the direct path only:
+A planar array hears a source behind it at the same phases as its mirror image in front. The road
+breaks the symmetry: a vehicle behind the pole is on the road behind, at its own distance and with
+its own reflection (a horn 0.5–1 m above asphalt reaches the array directly and again from its
+image below the road), while its mirror in front is not on the road in front. With the mount
+known, both hypotheses are fitted on the horn's own bins; when the one behind explains the data
+about as well as the one in front, the source may be behind the array and must never be
+attributed to the vehicle in the picture (a wrong fine is worse than a missed honk). The margin
+between the two is only a few per cent, so the test flags; it does not decide: the event keeps
+its direction in front (where the camera looks, and where the enforcement range is), and never
+becomes evidence.
 
-1. **Reflection bias.** A horn 0.5–1 m above asphalt (pressure reflection ≈ 0.9) reaches the array
-   directly and again from its mirror image below the road, 2–5° lower seen from a 6 m pole:
-   inside the main lobe, so the free-field peak sits up to a degree too low — the difference
-   between two lanes at 40 m. The peak is refitted locally with steering that includes the
-   reflected wave, and the refit is kept only when it explains the data better than the free
-   field, so a site where the reflection is weak (a vehicle in the path, gravel) keeps the
-   free-field answer instead of being pushed up by a reflection that is not there.
-2. **Front/back ambiguity.** A planar array hears a source behind it at the same far-field phases
-   as its mirror image in front. The road breaks the symmetry: a vehicle behind the pole is on
-   the road behind, at its own distance and with its own reflection, while its mirror in front
-   is not on the road in front. Both hypotheses are fitted; when the one behind explains the data
-   about as well as the one in front, the source may be behind the array and must never be
-   attributed to the vehicle in the picture (a wrong fine is worse than a missed honk). The
-   margin between the two is only a few per cent, so the test flags; it does not decide: the
-   event keeps its direction in front (where the camera looks, and where the enforcement range
-   is), and never becomes evidence.
+The event's direction itself is corrected for the reflection by `edge.analysis.reflection`,
+which needs no mount: on the simulated streets it did as well as a refit with the road's known
+geometry, and, unlike that refit, it leaves a source with no reflection where it is.
 
-Both fits run once per event, not per hop: on the PHAT-whitened snapshots of the horn's own bins
+The test runs once per event, not per hop: on the PHAT-whitened snapshots of the horn's own bins
 (the localizer's input) from the hops around the event's reference time, pooled, at a few dozen
-points around the track's direction. Pooling several hops steadies the comparison; running per
-event keeps the cost out of the real-time loop.
+points around the track's direction.
 """
 
 from __future__ import annotations
@@ -37,15 +32,13 @@ from edge.analysis.steering import GroundImage, point_steering
 from edge.geometry.camera import direction_to_unit
 
 _MIRROR = np.array([1.0, 1.0, -1.0])  # the array plane z = 0: front direction → the one behind
-# The reflected model is kept unless it explains the data clearly worse than the free field. With
-# the reflection present (simulated streets, R 0.92) the two fits' powers are within ±5 % — the
-# model's horn height is a guess, moving vehicles blur both — while a horn with no reflection at
-# all scores 0.87–0.93 under the reflected model. A power race alone would drop the correction
-# half the time on real roads; this keeps it where it belongs and still sheds it where it is wrong.
+# The front hypothesis is the reflected model unless it explains the data clearly worse than the
+# free field. With the reflection present (simulated streets, R 0.92) the two fits' powers are
+# within ±5 % — the horn height is a guess, moving vehicles blur both — while a horn with no
+# reflection at all scores 0.87–0.93 under the reflected model.
 _ABSENT_BELOW = 0.94
-# Horn heights tried (m above the road): the image's offset scales with the height, so a wrong
-# guess over- or under-corrects (0.35 m off ≈ 0.7° at 18 m). Scooters and cars 0.3–0.9, trucks
-# and buses about 1; the best-explaining one is kept.
+# Horn heights tried (m above the road): the image's offset scales with the height. Scooters and
+# cars 0.3–0.9, trucks and buses about 1; the best-explaining one is kept.
 _HORN_HEIGHTS_M = (0.3, 0.6, 0.9, 1.2)
 
 
@@ -72,23 +65,17 @@ class _Prepared:
 
 
 @dataclass(frozen=True)
-class RoadFit:
-    """The peak after the road's reflection is accounted for, and whether it may be behind the array.
-
-    `rear_ratio` is the best rear-hypothesis power over the best front one (None when no point of
+class FrontBack:
+    """`rear_ratio`: the best rear-hypothesis power over the best front one (None when no point of
     the road behind the pole maps onto this direction). `ambiguous`: the road behind explains the
-    horn nearly as well as the road in front; the direction stays the one in front.
-    """
+    horn nearly as well as the road in front."""
 
-    azimuth_deg: float
-    elevation_deg: float
-    reflected: bool
     ambiguous: bool
     rear_ratio: float | None
 
 
 class RoadModel:
-    """Fits of the front (and, where possible, rear) road hypotheses around a free-field peak."""
+    """Fits of the front and, where possible, rear road hypotheses around a free-field peak."""
 
     def __init__(
         self,
@@ -134,30 +121,24 @@ class RoadModel:
         w = np.array([weight[b] for b in bins], np.float32)
         return _Prepared(x, w, self.freqs[bins], int(healthy.sum()))
 
-    def fit(self, snapshots: list[RoadSnapshot], az: float, el: float) -> RoadFit:
-        """Refit the direction (az, el) of the horn heard in `snapshots` (hops near the event's reference time) for the road's reflection, and test
-        the hypothesis that it comes from the road behind the array.
-
-        The pooled hops span a moving vehicle's path, so both models are searched on the same pooled
-        data and only their difference is applied to (az, el): the reflection's bias, not the
-        pooled position. The reflected model must explain the data better than the free field.
-        """
+    def front_back(self, snapshots: list[RoadSnapshot], az: float, el: float) -> FrontBack:
+        """Could the horn heard in `snapshots` (hops near the event's reference time) at (az, el)
+        be on the road behind the array? The front hypothesis is the best of the free field and
+        the reflected model at each horn height (a weak reflection must not make the front look
+        worse than it is); the rear one uses the height the front chose."""
         data = self._prepare(snapshots)
         h0 = self.focus.horn_height_m
         az_f, el_f, p_free = self._search(data, az, el, False, None, h0)
-        fits = [(*self._search(data, az_f, el_f, False, self.ground, h), h) for h in _HORN_HEIGHTS_M]
-        az_g, el_g, p_front, height = max(fits, key=lambda f: f[2])
-        reflected = p_front >= _ABSENT_BELOW * p_free
-        if not reflected:
+        fits = [(self._search(data, az_f, el_f, False, self.ground, h)[2], h) for h in _HORN_HEIGHTS_M]
+        p_front, height = max(fits)
+        if p_front < _ABSENT_BELOW * p_free:
             p_front, height = p_free, h0
         rear_ratio = None
         if self._rear_possible(az, el, height):
             _, _, p_rear = self._search(data, az_f, el_f, True, self.ground, height)
             rear_ratio = p_rear / max(p_front, 1e-30)
-        if reflected:
-            az, el = az + (az_g - az_f), el + (el_g - el_f)
         ambiguous = rear_ratio is not None and rear_ratio >= self.behind_ratio
-        return RoadFit(float(az), float(el), bool(reflected), bool(ambiguous), rear_ratio)
+        return FrontBack(bool(ambiguous), rear_ratio)
 
     # ------------------------------------------------------------------
 
