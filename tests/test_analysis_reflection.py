@@ -7,6 +7,7 @@ from analysis_support import harmonic_tone, render_paths
 from edge.analysis.analyzer import Analyzer
 from edge.analysis.config import build_config
 from edge.analysis.grid import FocusModel
+from edge.analysis.reflection import resolves_image
 from edge.geometry.camera import direction_to_unit
 from edge.geometry.profiles import Mount, load_profile
 from edge.scoring import angle_deg
@@ -58,3 +59,8 @@ def test_a_horn_with_no_reflection_is_left_where_it_is(pole32):
     fitted = _event(pole32, x)
     assert (fitted.azimuth_deg, fitted.elevation_deg) == (free.azimuth_deg, free.elevation_deg)
     assert angle_deg(fitted.azimuth_deg, fitted.elevation_deg, az, el) < 0.2
+
+
+def test_only_an_array_that_can_resolve_the_image_fits_it():
+    assert resolves_image(load_profile("pole-spiral32").array.positions_m, 6500.0, 343.0)
+    assert not resolves_image(load_profile("dev-uma16").array.positions_m, 6500.0, 343.0)  # 17° lobe

@@ -23,7 +23,7 @@ from edge.analysis.harmonics import HarmonicDetector, HarmonicFamily
 from edge.analysis.health import ChannelHealth
 from edge.analysis.levels import a_weighting_power, spl_db
 from edge.analysis.localizer import Localizer
-from edge.analysis.reflection import BlindReflection
+from edge.analysis.reflection import BlindReflection, resolves_image
 from edge.analysis.road import RoadModel, RoadSnapshot
 from edge.analysis.stft import Hop, StreamingStft
 from edge.analysis.tracker import ClosedTrack, Detection, HopObservation, Tracker, sum_db, track_direction
@@ -95,6 +95,7 @@ class Analyzer:
         self.reflection = (
             BlindReflection(self.localizer.model, freqs, lc.focus_distance_m)
             if lc.ground_reflection > 0
+            and resolves_image(pos, config.detector.band_max_hz, lc.speed_of_sound)
             else None
         )
         self.road = (
@@ -188,7 +189,8 @@ class Analyzer:
                     even_deficit_db=min(o.even_deficit_db, fam.even_deficit_db),
                 )
                 continue
-            road = RoadSnapshot(x, bins, weights, healthy.copy()) if self.reflection is not None else None
+            keep = self.reflection is not None or self.road is not None
+            road = RoadSnapshot(x, bins, weights, healthy.copy()) if keep else None
             for k, pk in enumerate(loc.peaks):
                 detections.append(
                     Detection(
@@ -254,13 +256,15 @@ class Analyzer:
         front/back test (`edge.analysis.road`)."""
         hops = sorted((h for h in c.hits if h[1].road is not None), key=lambda h: abs(h[0] - t_ref))
         snaps = [d.road for _, d in hops[:_ROAD_HOPS] if d.road is not None]
-        if self.reflection is None or not snaps:
+        if not snaps:
             return az, el, False
         t0 = time.perf_counter()
         ambiguous = self.road is not None and self.road.front_back(snaps, az, el).ambiguous
-        fit = self.reflection.fit(snaps, az, el)
+        if self.reflection is not None:
+            fit = self.reflection.fit(snaps, az, el)
+            az, el = fit.azimuth_deg, fit.elevation_deg
         self.beamforming_seconds += time.perf_counter() - t0
-        return fit.azimuth_deg, fit.elevation_deg, ambiguous
+        return az, el, ambiguous
 
     def _event(self, c: ClosedTrack) -> HornEvent | None:
         horn_p = None
