@@ -22,13 +22,16 @@ VARIANTS = ("yamnet_head", "compact_cnn")
 @dataclass(frozen=True)
 class Variant:
     """One shippable model: its files (role → path), horn threshold, hashes, and the siren
-    veto: a window or clip whose p(siren) reaches `siren_veto` is never a horn."""
+    veto: a window or clip whose p(siren) reaches `siren_veto` is never a horn. `yamnet_gate`
+    (YAMNet-based variants): a patch's p(horn) is scaled by min(1, YAMNet's own horn score /
+    gate), so nothing YAMNet does not hear as a horn at all can be called one."""
 
     name: str
     files: dict[str, Path]
     threshold: float
     siren_veto: float
     sha256: dict[str, str]
+    yamnet_gate: float | None = None
 
 
 def load_variant(name: str = "yamnet_head", directory: Path | None = None, verify: bool = True) -> Variant:
@@ -47,6 +50,7 @@ def load_variant(name: str = "yamnet_head", directory: Path | None = None, verif
             threshold=float(entry["threshold"]),
             siren_veto=float(card.get("siren_veto", 0.5)),
             sha256=dict(entry.get("sha256", {})),
+            yamnet_gate=float(entry["yamnet_gate"]) if entry.get("yamnet_gate") else None,
         )
     except FileNotFoundError:
         raise UserFacingError(f"model card {path} not found") from None

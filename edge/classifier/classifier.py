@@ -21,7 +21,7 @@ import numpy as np
 from edge.classifier import features
 from edge.classifier.card import Variant, load_variant
 from edge.classifier.sessions import open_session
-from edge.classifier.yamnet import Yamnet
+from edge.classifier.yamnet import Yamnet, baseline_horn_score
 
 PATCH_HOP_S = 0.48
 PATCH_HOP = round(PATCH_HOP_S * features.SAMPLE_RATE)
@@ -111,17 +111,34 @@ class HornClassifier:
 
     def model_probs(self, patch: np.ndarray) -> np.ndarray:
         """[3] probabilities (other, horn, siren) of one 15 600-sample 16 kHz patch, exactly as
-        the trained model computes them (no level normalisation: that is `_probs`' job)."""
+        the trained model computes them (no level normalisation and no YAMNet gate: those are
+        `_probs`' job)."""
         if self.variant.name == "yamnet_head":
-            scores, emb = self._yamnet.run(patch)
-            feeds = {"embeddings": emb[:1], "scores": scores[:1]}
-            return self._head.run(["probs"], {k: v for k, v in feeds.items() if k in self._head_inputs})[0][0]
+            return self._head_probs(*self._yamnet.run(patch))
         return self._cnn.run(["probs"], {"log_mel": features.log_mel(patch)[None]})[0][0]
+
+    def _head_probs(self, scores: np.ndarray, emb: np.ndarray) -> np.ndarray:
+        feeds = {"embeddings": emb[:1], "scores": scores[:1]}
+        return self._head.run(["probs"], {k: v for k, v in feeds.items() if k in self._head_inputs})[0][0]
+
+    def _patch_probs(self, patch: np.ndarray) -> np.ndarray:
+        """`model_probs` with the card's YAMNet gate applied (the mass taken from p(horn) goes to
+        p(other)). Why: the head was trained on simulated audio; on 125 real non-horn recordings
+        (birds, animals, machines, music) it called 18 % horns at the shipped threshold, things
+        YAMNet itself scores near zero as horns, while every real horn scored ≥ 0.5 there."""
+        if self.variant.name != "yamnet_head" or self.variant.yamnet_gate is None:
+            return self.model_probs(patch)
+        scores, emb = self._yamnet.run(patch)
+        probs = np.array(self._head_probs(scores, emb), dtype=np.float32)
+        keep = min(1.0, float(baseline_horn_score(scores[:1])[0]) / self.variant.yamnet_gate)
+        probs[0] += probs[1] * (1.0 - keep)
+        probs[1] *= keep
+        return probs
 
     def _probs(self, wave16k: np.ndarray) -> list[tuple[float, np.ndarray]]:
         """(start time s, [3] probabilities (other, horn, siren)) per patch of 16 kHz mono audio."""
         return [
-            (start / features.SAMPLE_RATE, SILENT_PROBS if p is None else self.model_probs(p))
+            (start / features.SAMPLE_RATE, SILENT_PROBS if p is None else self._patch_probs(p))
             for start, p in level_normalised_patches(wave16k)
         ]
 
