@@ -252,17 +252,21 @@ class Analyzer:
 
     def _road_fit(self, c: ClosedTrack, t_ref: float, az: float, el: float) -> tuple[float, float, bool]:
         """(az, el, front_back_ambiguous): the event's direction refitted for the road's reflection
-        (`edge.analysis.reflection`) on the hops nearest `t_ref`, and, with the mount known, the
-        front/back test (`edge.analysis.road`)."""
+        on the hops nearest `t_ref` (blind, `edge.analysis.reflection`, where the array can
+        resolve the image; else with the road's geometry when the mount is known) and, with the
+        mount known, the front/back test (`edge.analysis.road`)."""
         hops = sorted((h for h in c.hits if h[1].road is not None), key=lambda h: abs(h[0] - t_ref))
         snaps = [d.road for _, d in hops[:_ROAD_HOPS] if d.road is not None]
         if not snaps:
             return az, el, False
         t0 = time.perf_counter()
-        ambiguous = self.road is not None and self.road.front_back(snaps, az, el).ambiguous
+        road = self.road.fit(snaps, az, el) if self.road is not None else None
+        ambiguous = road is not None and road.ambiguous
         if self.reflection is not None:
             fit = self.reflection.fit(snaps, az, el)
             az, el = fit.azimuth_deg, fit.elevation_deg
+        elif road is not None:
+            az, el = road.azimuth_deg, road.elevation_deg
         self.beamforming_seconds += time.perf_counter() - t0
         return az, el, ambiguous
 

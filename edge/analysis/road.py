@@ -11,9 +11,11 @@ between the two is only a few per cent, so the test flags; it does not decide: t
 its direction in front (where the camera looks, and where the enforcement range is), and never
 becomes evidence.
 
-The event's direction itself is corrected for the reflection by `edge.analysis.reflection`,
-which needs no mount: on the simulated streets it did as well as a refit with the road's known
-geometry, and, unlike that refit, it leaves a source with no reflection where it is.
+The event's direction is corrected for the reflection by `edge.analysis.reflection`, which needs
+no mount: on the simulated streets it did as well as the refit here with the road's known
+geometry and, unlike that refit, it leaves a source with no reflection where it is. The refit
+here serves arrays too small for that (a 16-mic board), where the image sits deep inside the
+main lobe and only the known geometry can say where.
 
 The test runs once per event, not per hop: on the PHAT-whitened snapshots of the horn's own bins
 (the localizer's input) from the hops around the event's reference time, pooled, at a few dozen
@@ -65,13 +67,22 @@ class _Prepared:
 
 
 @dataclass(frozen=True)
-class FrontBack:
-    """`rear_ratio`: the best rear-hypothesis power over the best front one (None when no point of
-    the road behind the pole maps onto this direction). `ambiguous`: the road behind explains the
-    horn nearly as well as the road in front."""
+class RoadFit:
+    """The front/back test and the peak refitted with the road's geometry.
+
+    `ambiguous`: the road behind explains the horn nearly as well as the road in front;
+    `rear_ratio` the best rear-hypothesis power over the best front one (None when no point of
+    the road behind the pole maps onto this direction). (`azimuth_deg`, `elevation_deg`): the
+    peak with the reflection's bias removed when the reflected model explains the data
+    (`reflected`), else the free-field peak — the direction for arrays too small for the blind
+    fit of `edge.analysis.reflection`.
+    """
 
     ambiguous: bool
     rear_ratio: float | None
+    azimuth_deg: float
+    elevation_deg: float
+    reflected: bool
 
 
 class RoadModel:
@@ -121,24 +132,30 @@ class RoadModel:
         w = np.array([weight[b] for b in bins], np.float32)
         return _Prepared(x, w, self.freqs[bins], int(healthy.sum()))
 
-    def front_back(self, snapshots: list[RoadSnapshot], az: float, el: float) -> FrontBack:
+    def fit(self, snapshots: list[RoadSnapshot], az: float, el: float) -> RoadFit:
         """Could the horn heard in `snapshots` (hops near the event's reference time) at (az, el)
-        be on the road behind the array? The front hypothesis is the best of the free field and
-        the reflected model at each horn height (a weak reflection must not make the front look
-        worse than it is); the rear one uses the height the front chose."""
+        be on the road behind the array, and where is it with the reflection accounted for? The
+        front hypothesis is the best of the free field and the reflected model at each horn
+        height (the reflected one kept unless clearly worse: a weak reflection must not make the
+        front look worse than it is); the rear one uses the height the front chose. Both models
+        are searched on the same pooled hops and only their difference is applied to (az, el):
+        the reflection's bias, not the pooled position."""
         data = self._prepare(snapshots)
         h0 = self.focus.horn_height_m
         az_f, el_f, p_free = self._search(data, az, el, False, None, h0)
-        fits = [(self._search(data, az_f, el_f, False, self.ground, h)[2], h) for h in _HORN_HEIGHTS_M]
-        p_front, height = max(fits)
-        if p_front < _ABSENT_BELOW * p_free:
+        fits = [(*self._search(data, az_f, el_f, False, self.ground, h), h) for h in _HORN_HEIGHTS_M]
+        az_g, el_g, p_front, height = max(fits, key=lambda f: f[2])
+        reflected = p_front >= _ABSENT_BELOW * p_free
+        if not reflected:
             p_front, height = p_free, h0
         rear_ratio = None
         if self._rear_possible(az, el, height):
             _, _, p_rear = self._search(data, az_f, el_f, True, self.ground, height)
             rear_ratio = p_rear / max(p_front, 1e-30)
         ambiguous = rear_ratio is not None and rear_ratio >= self.behind_ratio
-        return FrontBack(bool(ambiguous), rear_ratio)
+        if reflected:
+            az, el = az + (az_g - az_f), el + (el_g - el_f)
+        return RoadFit(bool(ambiguous), rear_ratio, float(az), float(el), bool(reflected))
 
     # ------------------------------------------------------------------
 

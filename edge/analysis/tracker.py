@@ -285,8 +285,9 @@ def track_direction(hits: list[tuple[float, Detection]]) -> tuple[float, float, 
     after dropping hops more than 2° from their median (a reflection or a sidelobe winning one
     hop). A vehicle passing under the pole sweeps tens of degrees on a curving path during a
     long honk, and a line over the whole track cuts the corner: when the line misses the hops by
-    more than `_PATH_RMS_DEG` a parabola is tried, and while that misses too only the hops nearest
-    the middle are kept (halving, down to five).
+    more than `_PATH_RMS_DEG` a parabola is tried, and while that misses too (but explains much of
+    what the line missed: a curve, not scatter) only the hops nearest the middle are kept
+    (halving, down to five).
     """
     t_all = np.array([h[0] for h in hits])
     t_ref = 0.5 * float(t_all.min() + t_all.max())
@@ -300,14 +301,18 @@ def track_direction(hits: list[tuple[float, Detection]]) -> tuple[float, float, 
             t, az, el, w = t[keep], az[keep], el[keep], w[keep]
         if len(t) < 3 or np.ptp(t) <= 0.1:
             return t_ref, float(np.average(az, weights=w)), float(np.average(el, weights=w))
+        fits = []
         for degree in (1, 2) if len(t) >= 5 else (1,):
             ca = np.polyfit(t - t_ref, az, degree, w=np.sqrt(w))
             ce = np.polyfit(t - t_ref, el, degree, w=np.sqrt(w))
             miss = np.hypot(az - np.polyval(ca, t - t_ref), el - np.polyval(ce, t - t_ref))
-            if float(np.sqrt(np.average(miss**2, weights=w))) <= _PATH_RMS_DEG:
-                return t_ref, float(ca[-1]), float(ce[-1])  # the curves' values at t_ref
-        if n <= 5:
-            return t_ref, float(ca[-1]), float(ce[-1])
+            fits.append((float(np.sqrt(np.average(miss**2, weights=w))), float(ca[-1]), float(ce[-1])))
+            if fits[-1][0] <= _PATH_RMS_DEG:
+                return t_ref, fits[-1][1], fits[-1][2]  # the curve's value at t_ref
+        # Misses a parabola hardly reduces are the hops' scatter (a small array, a weak horn),
+        # not a curving path: the line through them all is the best estimate.
+        if n <= 5 or len(fits) == 1 or fits[1][0] > 0.6 * fits[0][0]:
+            return t_ref, fits[0][1], fits[0][2]
         n = max(5, n // 2)
 
 
