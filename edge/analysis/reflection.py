@@ -9,7 +9,8 @@ mount, and a refit with an assumed mount was wrong wherever the assumption was (
 sources with no reflection at all). How:
 
 - candidates are pairs of directions on the event's azimuth, 0.1° apart: an upper one (the horn,
-  within 2.5° above and 1° below the free-field peak) and one 0.8–9° lower (its image);
+  within 1.5° above — the largest bias seen on the pole arrays — and 1° below the free-field
+  peak) and one 0.8–9° lower (its image);
 - in each STFT bin the data are explained by one coherent wave a_up + γ·a_down (γ free per bin:
   the image's delay and the road's reflection fold into it), the best such wave being the top
   generalised eigenvector of the 2×2 data and Gram matrices of the pair;
@@ -35,7 +36,7 @@ from edge.analysis.road import RoadSnapshot
 from edge.analysis.steering import SteeringModel
 
 _STEP_DEG = 0.1
-_UP = 25  # steps: the horn may be up to 2.5° above the free-field peak …
+_UP = 15  # steps: the horn may be up to 1.5° above the free-field peak …
 _DOWN = 10  # … or 1° below it
 _DELTA = (8, 90)  # steps: the image 0.8–9° below the horn
 _MIN_GAIN = 0.02  # the pair must explain ≥ 2 % more than one direction does (free field: ≤ 1.2 %)
