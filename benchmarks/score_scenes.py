@@ -6,11 +6,16 @@
 Scenes are cached in --workdir (re-simulated only when missing), so re-scoring after a change to
 the analysis costs only the replays. Prints one row per scene and a pooled row per profile: the
 pooled figures are computed over all horns of that profile, not averaged per scene.
+
+`--no-mount` replays each scene as another system would have written it: without our simulator's
+"mount" (the road plane) and recorded speed of sound in scene.json. `--sim-arg=--ground-reflection=0`
+simulates a free field (use its own --workdir: scenes are cached by name).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -59,6 +64,9 @@ def main() -> int:
     ap.add_argument("--sim-arg", action="append", default=[], help="extra argument for simulate (repeatable)")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     ap.add_argument("--verbose", action="store_true", help="print each missed horn and false event")
+    ap.add_argument(
+        "--no-mount", action="store_true", help="replay without the scene's mount and speed of sound"
+    )
     args = ap.parse_args()
     config = build_config(None, args.overrides)
     rows: list[tuple[str, Scores]] = []
@@ -70,6 +78,11 @@ def main() -> int:
                 d = args.workdir / name
                 _simulate(d, seed, profile, scenario, args.duration, args.sim_arg)
                 scene = load_scene(d)
+                if args.no_mount:
+                    drop = ("mount", "speed_of_sound_mps")
+                    scene = dataclasses.replace(
+                        scene, extra={k: v for k, v in scene.extra.items() if k not in drop}
+                    )
                 t0 = time.perf_counter()
                 events = [e.to_json() for e in replay_scene(scene, config)]
                 s = score_events(events, scene.truth)

@@ -216,11 +216,14 @@ def test_cli_writes_a_loadable_scene_and_refuses_bad_input(tmp_path, capsys):
                 "beeper,speech",
                 "--rain",
                 "55",
+                "--ground-reflection",
+                "0",
             ]
         )
         == 0
     )
     scene = load_scene(out)
+    assert scene.truth.extra["simulator"]["ground_reflection"] == 0.0  # a free field, as asked
     assert scene.channels == 16 and scene.sample_rate == 16000 and scene.duration_s == pytest.approx(3.0)
     assert len(scene.truth.events) == 1
     assert sorted(c.label for c in scene.truth.confusers) == ["rain", "reversing_beeper", "speech_like"]
@@ -234,6 +237,7 @@ def test_cli_writes_a_loadable_scene_and_refuses_bad_input(tmp_path, capsys):
         (["--duration", "0.5"], "--duration must be between"),
         (["--wind", "-3"], "--wind must be between"),
         (["--channels", "99"], "--channels must be between 2 and 16"),
+        (["--ground-reflection", "1.5"], "--ground-reflection must be between 0 and 1"),
     ):
         assert main(["simulate", "--out", str(tmp_path / "x"), "--profile", "dev-uma16", *bad]) == 2
         assert message in capsys.readouterr().err

@@ -65,6 +65,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--rain", type=float, metavar="DBA", help="rain at this level, dB(A) (50–70 is typical)")
     p.add_argument(
+        "--ground-reflection",
+        type=float,
+        default=0.92,
+        metavar="R",
+        help="the road's pressure reflection coefficient (default 0.92, dense asphalt; 0: a free field)",
+    )
+    p.add_argument(
         "--dead-channel",
         type=int,
         nargs="?",
@@ -181,6 +188,7 @@ def _run(args: argparse.Namespace) -> int:
         dead_channel=args.dead_channel,
         noisy_channel=args.noisy_channel,
         rain_dba=args.rain,
+        ground_reflection=args.ground_reflection,
     )
     validate_options(options)
     profile = _profile(args)

@@ -216,6 +216,7 @@ class ScenarioOptions:
     noisy_channel: int | None = None  # -1: a random channel
     rain_dba: float | None = None
     channels: int = 64
+    ground_reflection: float = 0.92  # 0: a free field, as some other simulators render
 
 
 def validate_options(options: ScenarioOptions) -> None:
@@ -229,6 +230,8 @@ def validate_options(options: ScenarioOptions) -> None:
     for label in options.confusers or ():
         if label not in CONFUSER_LABELS:
             raise UserFacingError(f"unknown confuser {label!r}; choose from {', '.join(CONFUSER_LABELS)}")
+    if not 0.0 <= options.ground_reflection <= 1.0:
+        raise UserFacingError(f"--ground-reflection must be between 0 and 1, got {options.ground_reflection}")
 
 
 def build_scenario(seed: int, options: ScenarioOptions, mount: Mount, camera: Camera | None) -> Scenario:
@@ -284,6 +287,7 @@ def build_scenario(seed: int, options: ScenarioOptions, mount: Mount, camera: Ca
         dead_channel=_channel(rng, options.dead_channel, options.channels),
         noisy_channel=_channel(rng, options.noisy_channel, options.channels),
         rain_dba=options.rain_dba,
+        ground_reflection=float(options.ground_reflection),
     )
 
 
