@@ -31,8 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edge.analysis.localizer import partial_peaks
-from edge.analysis.road import RoadSnapshot
+from edge.analysis.road import RoadSnapshot, pool_by_bin
 from edge.analysis.steering import SteeringModel
 
 _STEP_DEG = 0.1
@@ -113,30 +112,13 @@ class BlindReflection:
         return ReflectionFit(az, el_up, True, gain, float(els[i] - els[j]))
 
     def _prepare(self, snapshots: list[RoadSnapshot]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Pooled by STFT bin (the strongest bin of each partial, hops stacked as snapshots), each
-        bin scaled to unit mean power per microphone and snapshot so partials weigh by `weights`
-        only; microphones unhealthy in any pooled hop are zeroed."""
-        healthy = np.logical_and.reduce([s.healthy for s in snapshots])
-        per_bin: dict[int, list[np.ndarray]] = {}
-        weight: dict[int, float] = {}
-        for s in snapshots:
-            keep = partial_peaks(s.bins, (s.snapshots.real**2 + s.snapshots.imag**2).sum(axis=(1, 2)))
-            for k in keep:
-                b = int(s.bins[k])
-                per_bin.setdefault(b, []).append(s.snapshots[k])
-                weight[b] = weight.get(b, 0.0) + float(s.weights[k])
-        bins = sorted(per_bin)
-        if not bins:
-            return np.zeros((0, len(healthy), 1), np.complex64), np.zeros(0, np.float32), np.zeros(0)
-        k_max = max(sum(x.shape[1] for x in per_bin[b]) for b in bins)
-        x = np.zeros((len(bins), len(healthy), k_max), np.complex64)
-        for i, b in enumerate(bins):
-            stacked = np.concatenate(per_bin[b], axis=1)
-            x[i, :, : stacked.shape[1]] = stacked
+        """The pooled hops (`pool_by_bin`), unhealthy microphones zeroed, each bin scaled to unit
+        mean power per microphone and snapshot so partials weigh by their weights only (summing
+        to 1); and the bins' frequencies."""
+        x, w, bins, healthy = pool_by_bin(snapshots)
         x[:, ~healthy] = 0
-        power = (x.real**2 + x.imag**2).sum(axis=(1, 2)) / max(1, int(healthy.sum()) * k_max)
+        power = (x.real**2 + x.imag**2).sum(axis=(1, 2)) / max(1, int(healthy.sum()) * x.shape[2])
         x /= np.sqrt(np.maximum(power, 1e-30))[:, None, None]
-        w = np.array([weight[b] for b in bins], np.float32)
         return x, w / max(float(w.sum()), 1e-30), self.freqs[bins]
 
 

@@ -56,6 +56,31 @@ class RoadSnapshot:
     healthy: np.ndarray
 
 
+def pool_by_bin(snapshots: list[RoadSnapshot]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The hops pooled by STFT bin: (x (B, M, K), weights (B,), bins (B,), healthy (M,)).
+
+    Each hop's strongest bin per partial, the same bin of several hops stacked as more snapshots
+    (absent ones zero, adding nothing). A steady horn puts its partials in the same bins hop after
+    hop, so a per-event fit steers a handful of frequencies, not one set per hop. `healthy`: the
+    microphones healthy in every pooled hop. B is 0 when no hop holds a partial."""
+    healthy = np.logical_and.reduce([s.healthy for s in snapshots])
+    per_bin: dict[int, list[np.ndarray]] = {}
+    weight: dict[int, float] = {}
+    for s in snapshots:
+        keep = partial_peaks(s.bins, (s.snapshots.real**2 + s.snapshots.imag**2).sum(axis=(1, 2)))
+        for k in keep:
+            b = int(s.bins[k])
+            per_bin.setdefault(b, []).append(s.snapshots[k])
+            weight[b] = weight.get(b, 0.0) + float(s.weights[k])
+    bins = np.array(sorted(per_bin), dtype=np.int64)
+    k_max = max((sum(x.shape[1] for x in per_bin[b]) for b in per_bin), default=1)
+    x = np.zeros((len(bins), len(healthy), k_max), np.complex64)
+    for i, b in enumerate(bins.tolist()):
+        stacked = np.concatenate(per_bin[b], axis=1)
+        x[i, :, : stacked.shape[1]] = stacked
+    return x, np.array([weight[b] for b in bins.tolist()], np.float32), bins, healthy
+
+
 @dataclass(frozen=True)
 class _Prepared:
     """A hop ready for the fit: whitened snapshots of the strongest bin of each partial."""
@@ -108,28 +133,10 @@ class RoadModel:
         self.behind_ratio = behind_ratio
 
     def _prepare(self, snapshots: list[RoadSnapshot]) -> _Prepared:
-        """The hops pooled by STFT bin: whitened snapshots of each hop's strongest bin per partial,
-        the same bin of several hops stacked as more snapshots. A steady horn puts its partials in
-        the same bins hop after hop, so the fit steers a handful of frequencies, not one set per hop;
-        a microphone unhealthy in any pooled hop is left out of all of them."""
-        healthy = np.logical_and.reduce([s.healthy for s in snapshots])
-        per_bin: dict[int, list[np.ndarray]] = {}
-        weight: dict[int, float] = {}
-        for s in snapshots:
-            keep = partial_peaks(s.bins, (s.snapshots.real**2 + s.snapshots.imag**2).sum(axis=(1, 2)))
-            for k in keep:
-                b = int(s.bins[k])
-                per_bin.setdefault(b, []).append(s.snapshots[k])
-                weight[b] = weight.get(b, 0.0) + float(s.weights[k])
-        bins = sorted(per_bin)
-        k_max = max(sum(x.shape[1] for x in per_bin[b]) for b in bins)
-        x = np.zeros((len(bins), len(healthy), k_max), np.complex64)  # absent snapshots add nothing
-        for i, b in enumerate(bins):
-            stacked = np.concatenate(per_bin[b], axis=1)
-            x[i, :, : stacked.shape[1]] = stacked
+        """The pooled hops (`pool_by_bin`), whitened, unhealthy microphones zeroed."""
+        x, w, bins, healthy = pool_by_bin(snapshots)
         x /= np.maximum(np.abs(x), 1e-20)
         x[:, ~healthy] = 0
-        w = np.array([weight[b] for b in bins], np.float32)
         return _Prepared(x, w, self.freqs[bins], int(healthy.sum()))
 
     def fit(self, snapshots: list[RoadSnapshot], az: float, el: float) -> RoadFit:
