@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from edge.geometry.camera import direction_to_unit
+from edge.geometry.camera import angle_deg
 from edge.scene.model import Truth, TruthEvent
 
 
@@ -58,11 +58,6 @@ class Scores:
             f"attribution {f(self.attribution, '.3f')}  ({sum(self.attributed)}/{len(self.attributed)})",
             f"detection latency median {f(self.median_latency_s, '.3f')} s",
         ]
-
-
-def angle_deg(az1: float, el1: float, az2: float, el2: float) -> float:
-    u, v = direction_to_unit(az1, el1), direction_to_unit(az2, el2)
-    return float(np.degrees(np.arccos(np.clip(float(u @ v), -1.0, 1.0))))
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:

@@ -36,6 +36,7 @@ from scipy.ndimage import maximum_filter
 from edge.analysis.config import LocalizerConfig
 from edge.analysis.grid import FocusGrid, FocusModel, default_step_deg
 from edge.analysis.steering import SteeringModel
+from edge.geometry.camera import angle_deg
 
 
 @dataclass(frozen=True)
@@ -692,8 +693,4 @@ def _parabolic_offset(v: np.ndarray) -> tuple[float, float]:
 
 
 def _angle(a: Peak, b: Peak) -> float:
-    from edge.geometry.camera import direction_to_unit
-
-    u = direction_to_unit(a.azimuth_deg, a.elevation_deg)
-    v = direction_to_unit(b.azimuth_deg, b.elevation_deg)
-    return float(np.degrees(np.arccos(np.clip(u @ v, -1, 1))))
+    return angle_deg(a.azimuth_deg, a.elevation_deg, b.azimuth_deg, b.elevation_deg)

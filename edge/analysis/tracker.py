@@ -19,7 +19,7 @@ import numpy as np
 
 from edge.analysis.config import TrackerConfig
 from edge.analysis.road import RoadSnapshot
-from edge.geometry.camera import direction_to_unit
+from edge.geometry.camera import angle_deg
 
 if TYPE_CHECKING:
     from edge.analysis.localizer import CoarseMap
@@ -272,9 +272,7 @@ def _siren_like(t: Track, max_glide: float, max_rate: float) -> bool:
 
 
 def _angle(a: Detection, b: Detection) -> float:
-    u = direction_to_unit(a.azimuth_deg, a.elevation_deg)
-    v = direction_to_unit(b.azimuth_deg, b.elevation_deg)
-    return float(np.degrees(np.arccos(np.clip(u @ v, -1.0, 1.0))))
+    return angle_deg(a.azimuth_deg, a.elevation_deg, b.azimuth_deg, b.elevation_deg)
 
 
 def track_direction(hits: list[tuple[float, Detection]]) -> tuple[float, float, float]:

@@ -19,6 +19,12 @@ def direction_to_unit(azimuth_deg: np.ndarray | float, elevation_deg: np.ndarray
     return np.stack([np.cos(el) * np.sin(az), -np.sin(el), np.cos(el) * np.cos(az)], axis=-1)
 
 
+def angle_deg(az1: float, el1: float, az2: float, el2: float) -> float:
+    """Angle in degrees between two directions (azimuth, elevation in degrees)."""
+    u, v = direction_to_unit(az1, el1), direction_to_unit(az2, el2)
+    return float(np.degrees(np.arccos(np.clip(float(u @ v), -1.0, 1.0))))
+
+
 def unit_to_direction(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Azimuth and elevation in degrees of vectors (…, 3) (not necessarily unit length)."""
     v = np.asarray(v, dtype=float)

@@ -15,12 +15,12 @@ from html import escape
 
 from edge import __version__
 from edge.analysis.events import HornEvent
+from edge.geometry.camera import angle_deg
 from edge.report.figures import EventFigures
 from edge.report.sweep import SettingSummary, score_cells
 from edge.report.timeline import timeline_svg
 from edge.report.trace import ReplayRun
 from edge.scene.model import TruthEvent
-from edge.scoring import angle_deg
 
 MATCH_TOLERANCE_S = 0.25  # as edge.scoring: a report within 0.25 s of a truth horn found it
 # A time match this far off in direction points at another vehicle (lanes are ~3.5 m apart, a few
