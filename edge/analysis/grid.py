@@ -112,10 +112,15 @@ def default_step_deg(positions_m: np.ndarray, max_freq_hz: float, speed_of_sound
 
     Finer than a third would only add cost; coarser would let a peak fall between points.
     """
+    return float(np.clip(main_lobe_deg(positions_m, max_freq_hz, speed_of_sound) / 3.0, 0.5, 3.0))
+
+
+def main_lobe_deg(positions_m: np.ndarray, freq_hz: float, speed_of_sound: float) -> float:
+    """Main-lobe width λ/D (degrees) of the array at `freq_hz`, D its aperture (largest
+    microphone distance): what sets both the grid spacing and what the array can tell apart."""
     p = np.asarray(positions_m, dtype=float)
     aperture = float(np.sqrt(((p[:, None] - p[None]) ** 2).sum(-1)).max())
-    lobe = np.degrees(speed_of_sound / (max_freq_hz * max(aperture, 1e-3)))
-    return float(np.clip(lobe / 3.0, 0.5, 3.0))
+    return float(np.degrees(speed_of_sound / (freq_hz * max(aperture, 1e-3))))
 
 
 def make_grid(bounds: tuple[float, float, float, float], step_deg: float, focus: FocusModel) -> FocusGrid:

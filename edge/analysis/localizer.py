@@ -570,7 +570,7 @@ class Localizer:
         vals = p[rr - 1 : rr + 2, cc - 1 : cc + 2]
         p_c, a_c = float(p[rr, cc]), a[:, rr * 7 + cc]
         for _level in range(self.cfg.refine_levels - 1):
-            da, de = _parabolic_offset(vals)
+            da, de = parabolic_offset(vals)
             i, j, level = 4 * i + round(4 * da), 4 * j + round(4 * de), level + 1
             for _ in range(4):
                 a, vals = patch(level, i, j, 3)
@@ -595,7 +595,7 @@ class Localizer:
         """(azimuth, elevation, power, steering (B, M)) of each search's sub-grid peak: the parabola
         through its last 3×3, unless it overshot (power below the lattice point's), in which case
         the lattice point. One steering call for all the searches' final points."""
-        offs = [_parabolic_offset(s.vals) for s in states]
+        offs = [parabolic_offset(s.vals) for s in states]
         out = [(s.az, s.el, s.power, np.conj(s.a_centre)) for s in states]
         todo = [i for i, (da, de) in enumerate(offs) if da or de]
         if not todo:
@@ -679,17 +679,19 @@ def _coarse_bins(bins: np.ndarray, power: np.ndarray, freqs: np.ndarray, max_hz:
     return mask
 
 
-def _parabolic_offset(v: np.ndarray) -> tuple[float, float]:
+def vertex_offset(m1: float, c: float, p1: float) -> float:
+    """Offset in steps, within ±0.5, of the vertex of the parabola through three equally spaced
+    values (before, centre, after); zero when they do not bend down."""
+    den = m1 - 2 * c + p1
+    return min(0.5, max(-0.5, float(0.5 * (m1 - p1) / den))) if den < 0 else 0.0
+
+
+def parabolic_offset(v: np.ndarray) -> tuple[float, float]:
     """Sub-grid offset (columns → azimuth, rows → elevation) of the peak of a 3×3 patch, in steps
     (zero when the centre is not the maximum: no parabola through a slope)."""
     if int(np.argmax(v)) != 4:
         return 0.0, 0.0
-
-    def one(m1: float, c: float, p1: float) -> float:
-        den = m1 - 2 * c + p1
-        return min(0.5, max(-0.5, float(0.5 * (m1 - p1) / den))) if den < 0 else 0.0
-
-    return one(v[1, 0], v[1, 1], v[1, 2]), one(v[0, 1], v[1, 1], v[2, 1])
+    return vertex_offset(v[1, 0], v[1, 1], v[1, 2]), vertex_offset(v[0, 1], v[1, 1], v[2, 1])
 
 
 def _angle(a: Peak, b: Peak) -> float:

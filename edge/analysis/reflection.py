@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from edge.analysis.grid import main_lobe_deg
+from edge.analysis.localizer import vertex_offset
 from edge.analysis.road import RoadSnapshot, pool_by_bin
 from edge.analysis.steering import SteeringModel
 
@@ -48,9 +50,7 @@ def resolves_image(positions_m: np.ndarray, max_freq_hz: float, speed_of_sound: 
     """Can this array tell a horn from its image a few degrees below? Only when its main lobe at
     the top of the horn band is narrow (the 0.6–0.9 m pole spirals: 3–5°). A 16-mic board of
     0.18 m (17°) cannot: there the pair fit chased noise and made the median error worse."""
-    p = np.asarray(positions_m, dtype=float)
-    aperture = float(np.sqrt(((p[:, None] - p[None]) ** 2).sum(-1)).max())
-    return bool(np.degrees(speed_of_sound / (max_freq_hz * max(aperture, 1e-3))) <= _MAX_LOBE_DEG)
+    return main_lobe_deg(positions_m, max_freq_hz, speed_of_sound) <= _MAX_LOBE_DEG
 
 
 @dataclass(frozen=True)
@@ -106,9 +106,7 @@ class BlindReflection:
             trio, _ = _pair_power(
                 c, g, c_diag, g_diag, np.array([i - 1, i, i + 1]), np.array([j - 1, j, j + 1]), w
             )
-            den = trio[0] - 2 * trio[1] + trio[2]
-            if den < 0:
-                el_up -= _STEP_DEG * float(np.clip(0.5 * (trio[0] - trio[2]) / den, -0.5, 0.5))
+            el_up -= _STEP_DEG * vertex_offset(*trio)  # indices run downwards
         return ReflectionFit(az, el_up, True, gain, float(els[i] - els[j]))
 
     def _prepare(self, snapshots: list[RoadSnapshot]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from edge.analysis.grid import FocusModel
-from edge.analysis.localizer import partial_peaks
+from edge.analysis.localizer import parabolic_offset, partial_peaks
 from edge.analysis.steering import GroundImage, point_steering
 from edge.geometry.camera import direction_to_unit
 
@@ -207,7 +207,7 @@ class RoadModel:
                     break
         if not (0 < r < n - 1 and 0 < c < n - 1):
             return az_c, el_c, float(p[r, c])
-        da, de = _parabola(p[r - 1 : r + 2, c - 1 : c + 2])
+        da, de = parabolic_offset(p[r - 1 : r + 2, c - 1 : c + 2])  # centred on the maximum
         az_f, el_f = az_c + da * h, el_c + de * h
         p_f = float(
             self._power(data, self._points(np.array([az_f]), np.array([el_f]), rear, height), ground)[0]
@@ -223,13 +223,3 @@ class RoadModel:
         y = np.matmul(np.conj(a), data.x)  # (B, G, K)
         diag = (data.x.real**2 + data.x.imag**2).sum(axis=(1, 2))
         return (data.weights @ ((y.real**2 + y.imag**2).sum(-1) - diag[:, None])) / data.healthy**2
-
-
-def _parabola(v: np.ndarray) -> tuple[float, float]:
-    """Sub-grid offset (columns, rows) of the maximum of a 3×3 patch, in steps, within ±0.5."""
-
-    def one(m1: float, c: float, p1: float) -> float:
-        den = m1 - 2 * c + p1
-        return float(np.clip(0.5 * (m1 - p1) / den, -0.5, 0.5)) if den < 0 else 0.0
-
-    return one(v[1, 0], v[1, 1], v[1, 2]), one(v[0, 1], v[1, 1], v[2, 1])
