@@ -255,8 +255,8 @@ class Analyzer:
         on the hops nearest `t_ref` (blind, `edge.analysis.reflection`, where the array can
         resolve the image; else with the road's geometry when the mount is known) and, with the
         mount known, the front/back test (`edge.analysis.road`)."""
-        hops = sorted((h for h in c.hits if h[1].road is not None), key=lambda h: abs(h[0] - t_ref))
-        snaps = [d.road for _, d in hops[:_ROAD_HOPS] if d.road is not None]
+        held = sorted(((t, d.road) for t, d in c.hits if d.road is not None), key=lambda h: abs(h[0] - t_ref))
+        snaps = [road for _, road in held[:_ROAD_HOPS]]
         if not snaps:
             return az, el, False
         t0 = time.perf_counter()
