@@ -115,6 +115,7 @@ class HarmonicDetector:
         # Then the best-fitting pitch near that octave: bins are ~20 Hz wide, the comb pins it finer.
         near = np.flatnonzero(np.abs(f0 / f0[k] - 1) <= 0.03)
         k = int(near[np.argmax(n_p[near] * 100 + strength[near])])
+        k = self._sub_octave(k, present, n_p, strength)
         f0_k = float(f0[k])
         n_avail = int(avail[k].sum())
         pres = present[k]
@@ -156,11 +157,34 @@ class HarmonicDetector:
             even_deficit_db=deficit,
         )
 
+    def _sub_octave(self, k: int, present: np.ndarray, n_p: np.ndarray, strength: np.ndarray) -> int:
+        """The candidate an octave below `k` when its own odd partials stand out too, else `k`.
+
+        Why: the candidates are compared on their first eight partials, so a comb an octave up
+        spans twice the band and can count more of them, most of all when the road's reflection
+        notches one of the horn's odd partials. Its partials are the horn's even ones: its pitch is
+        then doubled and its "even partials" (the horn's 4th, 8th …) judged against the wrong
+        neighbours. A square-wave buzzer has nothing at the odd multiples of half its pitch, so
+        this never halves one.
+        """
+        half = self.f0_grid[k] / 2
+        if half < self.cfg.f0_min_hz:
+            return k
+        near = np.flatnonzero(np.abs(self.f0_grid / half - 1) <= 0.01)
+        if near.size == 0:
+            return k
+        j = int(near[np.argmax(n_p[near] * 100 + strength[near])])
+        odd_avail = int(self._avail[j, 0::2].sum())
+        odd_present = int(present[j, 0::2].sum())
+        return j if odd_avail >= 3 and odd_present >= 0.75 * odd_avail else k
+
     def _even_deficit_db(self, p: np.ndarray, f0: float) -> float:
-        """How far (dB, median) the even partials 2, 4, 6, 8 sit below the mean of their odd
-        neighbours. A square-wave drive (electronic siren, buzzer) leaves them 15–35 dB down even
-        when they still clear the noise; a horn's diaphragm or trumpet keeps them within a few dB."""
-        n = int(min(9, self.cfg.band_max_hz // f0))
+        """How far (dB, median) the even partials (2, 4, … 16, within the band) sit below the mean
+        of their odd neighbours. A square-wave drive (electronic siren, buzzer) leaves them 15–35 dB
+        down even when they still clear the noise; a horn's diaphragm or trumpet keeps them within a
+        few dB. Up to eight even partials, not four: the road's reflection notches partials of a
+        horn 20 dB deep (a comb of its own), and with only four, two notched ones made the median."""
+        n = int(min(17, self.cfg.band_max_hz // f0))
         if n < 3:
             return 0.0
         # A handful of values: plain Python is several times faster than numpy calls here.

@@ -1,0 +1,50 @@
+"""The harmonicity detector's pitch on spectra shaped the way the road shapes them."""
+
+import numpy as np
+
+from edge.analysis.config import build_config
+from edge.analysis.harmonics import HarmonicDetector
+
+FS = 48_000
+FRAME = 2400  # the analyzer's frame: 20 Hz bins
+FREQS = np.fft.rfftfreq(FRAME, 1 / FS)[:360]
+
+
+def _detector() -> HarmonicDetector:
+    det = HarmonicDetector(build_config(None, []).detector, FREQS, 0.05)
+    rng = np.random.default_rng(0)
+    for _ in range(10):  # the slow background settles on the noise floor first
+        det.update(1.0 + 0.1 * rng.random(len(FREQS)))
+    return det
+
+
+def _comb(f0: float, level_db: dict[int, float]) -> np.ndarray:
+    """Noise floor 1 plus partial h of f0 at level_db[h] above it (partials not given: absent)."""
+    p = 1.0 + 0.1 * np.random.default_rng(1).random(len(FREQS))
+    for h, db in level_db.items():
+        p[round(h * f0 / (FS / FRAME))] += 10 ** (db / 10)
+    return p
+
+
+def test_a_horn_with_weak_and_notched_odd_partials_keeps_its_pitch() -> None:
+    # Even partials 30 dB up, odd ones 14 dB and the 3rd notched by a road reflection: the comb an
+    # octave up (the even partials alone) counts more of its first eight partials, but the odd
+    # partials are there, so the pitch stays 362 Hz and the odd partials' bins go to the localizer.
+    levels = {h: 30.0 if h % 2 == 0 else 14.0 for h in range(1, 18)}
+    levels[3] = 2.0
+    evidence, _ = _detector().update(_comb(362.0, levels))
+    fam = evidence.families[0]
+    assert abs(fam.f0_hz - 362.0) < 4.0
+    assert not fam.odd_only
+    assert round(5 * 362.0 / 20) in fam.bins.tolist()
+    assert fam.score >= 0.5
+
+
+def test_a_square_wave_buzzer_is_not_halved_into_a_horn() -> None:
+    # Odd partials only (a square-wave drive): nothing at the odd multiples of half its pitch,
+    # so it keeps its own pitch and stays odd-only, never a horn.
+    evidence, _ = _detector().update(_comb(724.0, {h: 30.0 - 2 * h for h in range(1, 9, 2)}))
+    fam = evidence.families[0]
+    assert abs(fam.f0_hz - 724.0) < 6.0
+    assert fam.odd_only
+    assert fam.score <= 0.2
