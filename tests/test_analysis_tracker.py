@@ -1,5 +1,7 @@
 """Tracker rules on hand-made detections: tracks per source, and combs that are no horn of their own."""
 
+from dataclasses import replace
+
 from edge.analysis.config import TrackerConfig
 from edge.analysis.tracker import Detection, HopObservation, Tracker, track_direction
 
@@ -95,3 +97,19 @@ def test_a_honk_broken_by_a_dropout_while_the_car_moves_is_one_event_placed_in_i
     want_el = -3.0 - 0.02 * i_mid * i_mid
     assert abs(el - want_el) < 0.5, (el, want_el)  # a line through the whole track is ~1.5° off
     assert abs(az - (-4.0 - 0.1 * i_mid)) < 0.2
+
+
+def _scored(az: float, scores: list[float]) -> list[list[Detection]]:
+    return [[replace(_det(az, 100.0, (430.0,)), score=s)] for s in scores]
+
+
+def test_a_tap_clearing_the_threshold_in_one_hop_is_an_event_from_its_onset():
+    # A 0.12 s tap: its onset hop only reaches the release level, its body clears the threshold.
+    closed = _run(_scored(4.0, [0.4, 1.0]))
+    assert len(closed) == 1
+    assert closed[0].t_start == 0.0 and len(closed[0].hits) == 2
+
+
+def test_one_strong_hop_alone_or_weak_hops_alone_make_no_event():
+    assert _run(_scored(4.0, [1.0])) == []
+    assert _run(_scored(4.0, [0.4, 0.4, 0.4, 0.4])) == []

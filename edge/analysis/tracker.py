@@ -1,8 +1,10 @@
 """Hops → horn events: one track per source, hysteresis, minimum duration, double-tap merge.
 
-A horn event is decided (and `detected_after_s` fixed) when its track has `confirm_hops` hops
-above the detector threshold; it stays open while hops stay above the lower release threshold
-(hysteresis) with up to `hangover_hops` misses, and it closes after that. Tracks are kept per
+A track starts at a hop above the lower release threshold, and its horn event is decided (and
+`detected_after_s` fixed) once it holds `confirm_hops` hops, at least one of them above the
+detector threshold: a 0.1–0.15 s tap clears the threshold in one hop only, its onset or tail in
+the next. It stays open while hops stay above the release threshold (hysteresis) with up to
+`hangover_hops` misses, and it closes after that. Tracks are kept per
 direction so two horns at once make two events, and a vehicle that moves while honking stays one
 track (the gate follows the last position). A second blast from the same direction within
 `merge_gap_s` (a double or triple tap) joins the first event: one honk, one fine. A track whose
@@ -108,7 +110,7 @@ class Tracker:
             if i not in used_t:
                 t.misses += 1
         for j in unmatched:
-            if dets[j].score >= self.threshold:
+            if dets[j].score >= self.release:
                 t = Track(t_start=obs.t_start)
                 self._hit(t, dets[j], obs)
                 self.active.append(t)
@@ -134,7 +136,7 @@ class Tracker:
         t.wind = t.wind or obs.wind
         if d.score >= self.threshold:
             t.strong += 1
-        if t.decided_at is None and t.strong >= self.cfg.confirm_hops:
+        if t.decided_at is None and t.strong >= 1 and len(t.hits) >= self.cfg.confirm_hops:
             t.decided_at = obs.t_decided
             t.voices = d.f0_hz
 
