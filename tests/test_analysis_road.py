@@ -101,3 +101,13 @@ def test_a_sound_from_above_the_road_is_off_road(pole64):
     point = direction_to_unit(-5.0, 12.0) * 30.0  # above the horizon: a bird in a tree, a façade echo
     (e,) = _events(pole64, _horn(point, 0.0, 16, pole64))
     assert "off_road" in e.conditions and not e.enforceable
+
+
+def test_only_directions_whose_mirror_meets_the_road_behind_can_be_ambiguous(pole64):
+    from edge.analysis.road import RoadModel
+
+    road = RoadModel(pole64.array.positions_m, np.array([500.0]), 343.0, FocusModel(MOUNT, None), 0.9, 0.9)
+    assert road.could_be_behind(4.0, -16.0)  # the case above: the road 40 m behind the pole
+    # Above the tilt (10°) the mirror looks up, into the sky behind: the analyzer skips the fit.
+    assert not road.could_be_behind(4.0, -3.0)
+    assert not road.could_be_behind(-20.0, 5.0)

@@ -260,7 +260,9 @@ class Analyzer:
         if not snaps:
             return az, el, False
         t0 = time.perf_counter()
-        road = self.road.fit(snaps, az, el) if self.road is not None else None
+        # With the blind fit the road fit gives only the front/back flag: skipped where it must be False.
+        need_road = self.road is not None and (self.reflection is None or self.road.could_be_behind(az, el))
+        road = self.road.fit(snaps, az, el) if need_road else None
         ambiguous = road is not None and road.ambiguous
         if self.reflection is not None:
             fit = self.reflection.fit(snaps, az, el)

@@ -164,6 +164,14 @@ class RoadModel:
             az, el = az + (az_g - az_f), el + (el_g - el_f)
         return RoadFit(bool(ambiguous), rear_ratio, float(az), float(el), bool(reflected))
 
+    def could_be_behind(self, az: float, el: float) -> bool:
+        """Can `fit` find (az, el) ambiguous at all: does its mirror meet the road behind the pole,
+        within focus range, for any horn height the fit may choose? Most horns cannot be (the
+        mirror of a direction above the tilt looks at the sky behind), and then a caller that
+        needs only the flag skips the fit's searches."""
+        heights = (self.focus.horn_height_m, *_HORN_HEIGHTS_M)
+        return any(self._rear_possible(az, el, h) for h in heights)
+
     # ------------------------------------------------------------------
 
     def _rear_possible(self, az: float, el: float, height: float) -> bool:
