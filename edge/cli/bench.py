@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=0.8,
         help="seconds of each second the horn sounds (default 0.8: nearly every hop is localized, "
-        "the worst case; 0.3 gives about the issue's 10 maps/s)",
+        "the worst case; 0.2 gives the issue's 10 maps/s)",
     )
     p.add_argument(
         "--set",
