@@ -72,11 +72,18 @@ def test_wind_marks_events_and_suspends_enforcement(prof):
         ("reversing beeper (near sine)", lambda rng: harmonic_tone(1100, 1.0, FS, rng, n_harm=2)),
         ("wailing siren (pitch sweeps)", lambda rng: harmonic_tone(600, 1.0, FS, rng, glide=0.5)),
         ("engine (120 Hz comb)", lambda rng: harmonic_tone(120, 1.0, FS, rng, n_harm=30)),
+        (
+            "two-tone siren with every partial (hi-lo, 450/600 Hz, 0.4 s each)",
+            lambda rng: np.concatenate([harmonic_tone(f, 0.4, FS, rng) for f in (450, 600, 450, 600)]),
+        ),
     ],
 )
 def test_confusers_make_no_event(prof, name, signal):
     rng = np.random.default_rng(23)
-    x = render(prof.array.positions_m, FS, 1.6, [(2 * signal(rng), 0.3, 5.0, -6.0, 20.0)], noise_rms=3e-3)
+    sig = signal(rng)
+    x = render(
+        prof.array.positions_m, FS, len(sig) / FS + 0.6, [(2 * sig, 0.3, 5.0, -6.0, 20.0)], noise_rms=3e-3
+    )
     events, _ = _run(prof, x)
     assert events == [], name
 

@@ -113,3 +113,30 @@ def test_a_tap_clearing_the_threshold_in_one_hop_is_an_event_from_its_onset():
 def test_one_strong_hop_alone_or_weak_hops_alone_make_no_event():
     assert _run(_scored(4.0, [1.0])) == []
     assert _run(_scored(4.0, [0.4, 0.4, 0.4, 0.4])) == []
+
+
+def test_pieces_of_a_wail_that_a_horn_could_not_sing_are_dropped():
+    # The slow top of a wail: up 9 % and down 6 % in 1 s; one slope through it is flat.
+    top = [728.0, 753.0, 761.0, 765.0, 775.0, 780.0, 785.0, 791.0, 792.0, 794.0, 792.0, 784.0, 756.0, 743.0]
+    assert _run(_pitched(1.5, top)) == []
+    # Two hops of a wail's bottom: 9 % in 0.1 s.
+    assert _run(_pitched(-11.0, [531.0, 484.0])) == []
+    # A sweep whose first hop lies 9 % below the pitch at confirmation (the first pitch is no
+    # reference for the rest): 630 → 792 Hz is a wail.
+    sweep = _pitched(-7.0, [630.0, 699.0, 716.0, 727.0, 746.0, 756.0, 763.0, 779.0, 784.0, 792.0])
+    assert _run(sweep) == []
+
+
+def test_a_horn_whose_pitch_settles_at_the_onset_and_then_drifts_by_doppler_is_kept():
+    settling = _pitched(5.0, [305.0, 316.0, 323.0, 325.0, 325.0, 324.0, 326.0, 326.0])
+    assert len(_run(settling)) == 1
+    passing = _pitched(5.0, [410.0 * (1 - 0.004 * i) for i in range(20)])  # 8 %/s, one way
+    assert len(_run(passing)) == 1
+
+
+def test_a_two_tone_siren_is_dropped_and_a_dual_tone_horn_is_not():
+    lo, hi = 450.0, 600.0
+    hilo = [[_det(2.0, 100.0, (lo if (i // 8) % 2 == 0 else hi,))] for i in range(40)]
+    assert _run(hilo) == []
+    horn = [[_det(2.0, 100.0, (lo, hi) if i % 5 else (lo,))] for i in range(40)]
+    assert len(_run(horn)) == 1

@@ -8,12 +8,15 @@ the next. It stays open while hops stay above the release threshold (hysteresis)
 direction so two horns at once make two events, and a vehicle that moves while honking stays one
 track (the gate follows the last position). A second blast from the same direction within
 `merge_gap_s` (a double or triple tap) joins the first event: one honk, one fine. A track whose
-pitch glides like a siren, or whose even partials stay well below the odd ones over the whole
-track (a square-wave driven siren or buzzer), is dropped: a siren is never evidence.
+pitch glides, rises and falls, or steps like a siren's (and taps that do so together), whose two
+pitches take turns like a hi-lo siren's, or whose even partials stay well below the odd ones
+over the whole track (a square-wave driven siren or buzzer), is dropped: a siren is never
+evidence.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -82,6 +85,7 @@ class ClosedTrack:
     hits: list[tuple[float, Detection]]
     wind: bool
     beam: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    voices: tuple[float, ...] = ()  # the pitches heard when the track was decided
 
 
 class Tracker:
@@ -143,20 +147,31 @@ class Tracker:
     def _close(self, t: Track) -> None:
         if t.decided_at is None or t.t_end - t.t_start < self.cfg.min_duration_s:
             return
-        if _siren_like(t, self.cfg.max_pitch_glide, self.cfg.max_pitch_rate):
+        if t.voices and _siren_like(t.hits, t.voices[0], self.cfg.max_pitch_glide, self.cfg.max_pitch_rate):
             return
+        if _alternating_tones(t.hits):
+            return  # a two-tone (hi-lo) siren: each tone as steady as a horn, never both at once
         if float(np.median([d.even_deficit_db for _, d in t.hits])) > self.cfg.max_even_deficit_db:
             return  # square-wave drive over the whole track: an electronic siren or buzzer
         if any(_overtone_ghost(t.hits, o.hits) for o in [*self.active, *self.pending] if o is not t):
             return
-        c = ClosedTrack(t.t_start, t.t_end, t.decided_at, t.hits, t.wind, t.beam)
+        c = ClosedTrack(t.t_start, t.t_end, t.decided_at, t.hits, t.wind, t.beam, t.voices)
         for p in self.pending:
             if (
                 c.t_start - p.t_end <= self.cfg.merge_gap_s
                 and _angle(p.hits[-1][1], c.hits[0][1]) <= self.cfg.gate_deg
             ):
+                merged = sorted(p.hits + c.hits, key=lambda h: h[0])
+                # (No arc test: each tap's onset settles anew, so a double tap's pitch falls and rises.)
+                if _alternating_tones(merged) or _siren_like(
+                    merged, p.voices[0], self.cfg.max_pitch_glide, self.cfg.max_pitch_rate, arc=False
+                ):
+                    # "Taps" whose pitch moves from one to the next like a sweep (the slow top or
+                    # bottom of a wail heard in pieces) or takes turns (a hi-lo siren): both go.
+                    self.pending.remove(p)
+                    return
                 p.t_end = max(p.t_end, c.t_end)
-                p.hits = sorted(p.hits + c.hits, key=lambda h: h[0])
+                p.hits = merged
                 p.wind = p.wind or c.wind
                 p.beam = p.beam + c.beam
                 return
@@ -179,6 +194,11 @@ class Tracker:
         return out
 
 
+_SETTLE = 0.04  # pitch range below which a track's slope is not read as a sweep
+_SHORT_STEP = 0.05  # the same for a piece of two or three pitches
+_ARC = 0.03  # rise-and-fall (or fall-and-rise) of a wail's top (bottom)
+_HILO_RATIO = (1.12, 1.5)  # two-tone sirens: 1.2–1.4 (e.g. 450/600 Hz, 770/960 Hz)
+_HILO_RUN = 3  # hops (0.15 s) of one tone alone; a hi-lo siren holds each for 0.35–0.8 s
 _PATH_RMS_DEG = 0.5  # a straight line that misses a track's hops by more cuts a curve
 _GHOST_RATIOS = (1 / 2, 2 / 3, 3 / 2, 2.0, 5 / 2, 3.0, 4.0)  # not 4/3, 5/4: dual-tone horn intervals
 
@@ -228,49 +248,118 @@ def sum_db(a: float | None, b: float | None) -> float | None:
     return float(10 * np.log10(10 ** (a / 10) + 10 ** (b / 10)))
 
 
-def _pitch_trajectory(t: Track) -> tuple[np.ndarray, np.ndarray]:
+def _pitch_trajectory(hits: list[tuple[float, Detection]], seed: float) -> tuple[np.ndarray, np.ndarray]:
     """(times, pitches) of the track's pitch trajectory.
 
-    Seeded by the pitch heard at confirmation, it follows, hop by hop from the first, the closest
-    pitch within 10 % (octave slips of the comb search folded back), so a sweep is followed while
-    the second voice of a dual-tone horn (a major third away) or a stray comb is not.
+    Seeded by the pitch heard at confirmation, it follows, hop by hop outwards from the hop that
+    pitch came from (forwards, then backwards), the closest pitch within 10 % of the last one
+    followed (octave slips of the comb search folded back), so a sweep is followed while the
+    second voice of a dual-tone horn (a major third away) or a stray comb is not. Outwards from
+    the seed, not onwards from the first hop: a first hop 9 % off the seed used to become the
+    reference that every later pitch of a sweep was then too far from, and the wail passed.
     """
-    if not t.voices:
-        return np.zeros(0), np.zeros(0)
-    times: list[float] = []
-    traj: list[float] = []
-    for when, d in t.hits:
+    start = next((i for i, (_, d) in enumerate(hits) if seed in d.f0_hz), 0)
+    forward = _follow(hits[start:], seed)
+    backward = _follow(hits[start::-1], seed)[1:][::-1]  # the seed's hop is in `forward`
+    pairs = backward + forward
+    return np.array([w for w, _ in pairs]), np.array([f for _, f in pairs])
+
+
+def _follow(hits: list[tuple[float, Detection]], seed: float) -> list[tuple[float, float]]:
+    """(time, pitch) of the hops in `hits` order whose closest pitch (or its octave) lies within
+    10 % of the last pitch followed, starting from `seed`."""
+    out: list[tuple[float, float]] = []
+    last = seed
+    for when, d in hits:
         cands = np.array([f * k for f in d.f0_hz for k in (0.5, 1.0, 2.0)])
-        rel = np.abs(cands / (traj[-1] if traj else t.voices[0]) - 1)
+        rel = np.abs(cands / last - 1)
         i = int(np.argmin(rel))
         if rel[i] <= 0.10:
-            times.append(when)
-            traj.append(float(cands[i]))
-    return np.array(times), np.array(traj)
+            last = float(cands[i])
+            out.append((when, last))
+    return out
 
 
-def _siren_like(t: Track, max_glide: float, max_rate: float) -> bool:
+def _siren_like(
+    hits: list[tuple[float, Detection]], seed: float, max_glide: float, max_rate: float, arc: bool = True
+) -> bool:
     """A siren sweeps, a horn holds its pitch.
 
-    Two tests on the pitch trajectory: its whole range (a long wail), and its rate (a short piece
-    of a wail the tracker saw on its own: 5 % in 0.2 s is 25 %/s). A horn moves only by Doppler,
-    at most v²/(d·c) ≈ 11 %/s for a vehicle at 15 m/s passing 6 m under the array. The rate test
-    needs at least four pitches and a 4 % range: a horn's diaphragm settling at the onset moves
-    its pitch up to ~3 % in the first hops (seen on a 0.25 s car horn), a wail's piece 5 % and more.
+    Two tests on the pitch trajectory (from `seed`, the pitch at confirmation): its whole range (a
+    long wail), and its rate (a short piece of a wail the tracker saw on its own: 5 % in 0.2 s is
+    25 %/s). A horn moves only by Doppler, at most v²/(d·c) ≈ 11 %/s for a vehicle at 15 m/s
+    passing 6 m under the array. The rate test needs a 4 % range: a horn's diaphragm settling at
+    the onset moves its pitch by a few per cent in the first hops (305 → 325 Hz over 0.15 s on a
+    simulated car horn), a wail's piece by more. A piece of two or three pitches needs a 5 % step:
+    the top or bottom of a wail slows down enough to pass the detector in two hops (531 → 484 Hz
+    in 0.15 s). And a pitch that rises and falls again by `_ARC` or more, after the first hop, is
+    a wail's top or bottom (728 → 794 → 743 Hz in 1 s: one slope through it is flat); a horn's
+    pitch only settles at the onset and then drifts one way, by Doppler (`arc` False skips this
+    test, for the taps of a double honk joined together).
     """
-    times, traj = _pitch_trajectory(t)
-    if len(traj) < 3:
+    times, traj = _pitch_trajectory(hits, seed)
+    if len(traj) < 2:
         return False
     spread = (traj.max() - traj.min()) / float(np.median(traj))
     if spread > max_glide:
         return True
-    if len(traj) < 4 or spread < 0.04:
+    if len(traj) < 4:
+        return spread >= _SHORT_STEP and abs(_rate(times, traj)) > max_rate
+    if spread >= _SETTLE and abs(_rate(times, traj)) > max_rate:
+        return True
+    return arc and _arc(traj[1:]) >= _ARC  # the first pitch may be the onset's
+
+
+def _alternating_tones(hits: list[tuple[float, Detection]]) -> bool:
+    """A two-tone (hi-lo) siren: two pitches a ratio of `_HILO_RATIO` apart that take turns —
+    runs of at least `_HILO_RUN` hops with only one of them, at least three runs (lo-hi-lo) —
+    and that sound together in at most a quarter of the hops. A dual-tone horn sounds both of its
+    voices at once, and a horn never changes its pitch between taps; each tone alone is as
+    steady as a horn, so the glide tests cannot see this siren, and with a sawtooth drive (even
+    partials present) neither can the even-partial test."""
+    pitches = sorted(f for _, d in hits for f in d.f0_hz)
+    clusters: list[list[float]] = []
+    for f in pitches:
+        if clusters and f <= clusters[-1][0] * 1.03:
+            clusters[-1].append(f)
+        else:
+            clusters.append([f])
+    if len(clusters) < 2:
         return False
-    i, j = np.triu_indices(len(traj), 1)
+    big = sorted(clusters, key=len, reverse=True)[:2]
+    lo, hi = sorted(float(np.median(c)) for c in big)
+    if not _HILO_RATIO[0] <= hi / lo <= _HILO_RATIO[1]:
+        return False
+    labels = []
+    for _, d in hits:
+        has_lo = any(abs(f / lo - 1) <= 0.03 for f in d.f0_hz)
+        has_hi = any(abs(f / hi - 1) <= 0.03 for f in d.f0_hz)
+        if has_lo or has_hi:
+            labels.append("both" if has_lo and has_hi else ("lo" if has_lo else "hi"))
+    if not labels or labels.count("both") > 0.25 * len(labels):
+        return False
+    runs = [(k, len(list(g))) for k, g in itertools.groupby(x for x in labels if x != "both")]
+    return sum(n >= _HILO_RUN for _, n in runs) >= 3
+
+
+def _arc(pitches: np.ndarray) -> float:
+    """How far a pitch trajectory rises and falls again (or falls and rises): the smaller of the
+    two relative excursions on either side of its highest (or lowest) pitch, 0 for a monotonic one."""
+    best = 0.0
+    for k in (int(np.argmax(pitches)), int(np.argmin(pitches))):
+        if 0 < k < len(pitches) - 1:
+            left = abs(pitches[k] - pitches[:k]).max()
+            right = abs(pitches[k] - pitches[k + 1 :]).max()
+            best = max(best, min(left, right) / float(pitches[k]))
+    return best
+
+
+def _rate(times: np.ndarray, pitches: np.ndarray) -> float:
+    """Relative pitch rate (per second): the Theil–Sen slope over the median pitch."""
+    i, j = np.triu_indices(len(pitches), 1)
     dt = times[j] - times[i]
     ok = dt > 0
-    rate = float(np.median((traj[j] - traj[i])[ok] / dt[ok])) / float(np.median(traj))  # Theil-Sen
-    return abs(rate) > max_rate
+    return float(np.median((pitches[j] - pitches[i])[ok] / dt[ok])) / float(np.median(pitches))
 
 
 def _angle(a: Detection, b: Detection) -> float:
