@@ -2,6 +2,8 @@
 
 from dataclasses import replace
 
+import numpy as np
+
 from edge.analysis.config import TrackerConfig
 from edge.analysis.tracker import Detection, HopObservation, Tracker, track_direction
 
@@ -140,3 +142,16 @@ def test_a_two_tone_siren_is_dropped_and_a_dual_tone_horn_is_not():
     assert _run(hilo) == []
     horn = [[_det(2.0, 100.0, (lo, hi) if i % 5 else (lo,))] for i in range(40)]
     assert len(_run(horn)) == 1
+
+
+def test_a_steady_stretch_of_a_siren_heard_sweeping_goes_with_it_and_a_horn_elsewhere_stays():
+    # A wail sweeping up from -5°, then (after a gap) two steady hops at its top from the same
+    # direction, too short to show a sweep; meanwhile a car honks 20° away.
+    wail = [[_det(-5.0, 100.0, (f,))] for f in np.linspace(600.0, 780.0, 16)]
+    top = [[_det(-4.5, 100.0, (790.0,))], [_det(-4.5, 100.0, (791.0,))]]
+    hops = [*wail, [], [], [], *top]
+    for i in range(len(hops)):
+        hops[i] = [*hops[i], _det(15.0, 100.0, (420.0,))]
+    closed = _run(hops)
+    assert [c.hits[0][1].azimuth_deg for c in closed] == [15.0]
+    assert len(_run([[], [], [], *top])) == 1  # the same two hops with no siren heard: a tap

@@ -11,7 +11,8 @@ track (the gate follows the last position). A second blast from the same directi
 pitch glides, rises and falls, or steps like a siren's (and taps that do so together), whose two
 pitches take turns like a hi-lo siren's, or whose even partials stay well below the odd ones
 over the whole track (a square-wave driven siren or buzzer), is dropped: a siren is never
-evidence.
+evidence. Where a siren was heard sweeping, what sounds from its direction within two seconds
+goes with it (its steadier stretches, and the emergency vehicle's own horn, which is exempt).
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ class Tracker:
         self.release = release
         self.active: list[Track] = []
         self.pending: list[ClosedTrack] = []
+        self._sirens: list[list[tuple[float, Detection]]] = []  # hops of recent siren tracks
 
     def update(self, obs: HopObservation) -> list[ClosedTrack]:
         dets = _merge_close([d for d in obs.detections if d.score >= self.release], self.cfg.gate_deg / 2)
@@ -122,6 +124,7 @@ class Tracker:
         self.active = [t for t in self.active if t.misses <= self.cfg.hangover_hops]
         for t in closed:
             self._close(t)
+        self._sirens = [s for s in self._sirens if obs.t_end - s[-1][0] <= _SIREN_HOLD_S]
         return self._release_pending(obs.t_end)
 
     def flush(self) -> list[ClosedTrack]:
@@ -147,12 +150,17 @@ class Tracker:
     def _close(self, t: Track) -> None:
         if t.decided_at is None or t.t_end - t.t_start < self.cfg.min_duration_s:
             return
-        if t.voices and _siren_like(t.hits, t.voices[0], self.cfg.max_pitch_glide, self.cfg.max_pitch_rate):
+        if (
+            t.voices and _siren_like(t.hits, t.voices[0], self.cfg.max_pitch_glide, self.cfg.max_pitch_rate)
+        ) or _alternating_tones(t.hits):  # a two-tone (hi-lo) siren: steady tones, never both at once
+            self._siren_heard(t.hits)
             return
-        if _alternating_tones(t.hits):
-            return  # a two-tone (hi-lo) siren: each tone as steady as a horn, never both at once
         if float(np.median([d.even_deficit_db for _, d in t.hits])) > self.cfg.max_even_deficit_db:
-            return  # square-wave drive over the whole track: an electronic siren or buzzer
+            # Square-wave drive over the whole track: an electronic siren, or a buzzer or a bird's
+            # odd-partial call (so not remembered as a siren: its direction stays enforced).
+            return
+        if any(_near(t.hits, s) for s in self._sirens):
+            return
         if any(_overtone_ghost(t.hits, o.hits) for o in [*self.active, *self.pending] if o is not t):
             return
         c = ClosedTrack(t.t_start, t.t_end, t.decided_at, t.hits, t.wind, t.beam, t.voices)
@@ -169,6 +177,7 @@ class Tracker:
                     # "Taps" whose pitch moves from one to the next like a sweep (the slow top or
                     # bottom of a wail heard in pieces) or takes turns (a hi-lo siren): both go.
                     self.pending.remove(p)
+                    self._siren_heard(merged)
                     return
                 p.t_end = max(p.t_end, c.t_end)
                 p.hits = merged
@@ -176,6 +185,11 @@ class Tracker:
                 p.beam = p.beam + c.beam
                 return
         self.pending.append(c)
+
+    def _siren_heard(self, hits: list[tuple[float, Detection]]) -> None:
+        """Remember a siren's hops; what waits for release from near it goes too (see `_near`)."""
+        self._sirens.append(hits)
+        self.pending = [p for p in self.pending if not _near(p.hits, hits)]
 
     def _release_pending(self, now: float) -> list[ClosedTrack]:
         out = []
@@ -197,6 +211,8 @@ class Tracker:
 _SETTLE = 0.04  # pitch range below which a track's slope is not read as a sweep
 _SHORT_STEP = 0.05  # the same for a piece of two or three pitches
 _ARC = 0.03  # rise-and-fall (or fall-and-rise) of a wail's top (bottom)
+_SIREN_HOLD_S = 2.0  # a siren exempts its direction this long around the hops it was heard in
+_SIREN_NEAR_DEG = 8.0
 _HILO_RATIO = (1.12, 1.5)  # two-tone sirens: 1.2–1.4 (e.g. 450/600 Hz, 770/960 Hz)
 _HILO_RUN = 3  # hops (0.15 s) of one tone alone; a hi-lo siren holds each for 0.35–0.8 s
 _PATH_RMS_DEG = 0.5  # a straight line that misses a track's hops by more cuts a curve
@@ -308,6 +324,20 @@ def _siren_like(
     if spread >= _SETTLE and abs(_rate(times, traj)) > max_rate:
         return True
     return arc and _arc(traj[1:]) >= _ARC  # the first pitch may be the onset's
+
+
+def _near(hits: list[tuple[float, Detection]], siren: list[tuple[float, Detection]]) -> bool:
+    """Is any of `hits` within `_SIREN_NEAR_DEG` of where the siren was heard at the nearest time,
+    at most `_SIREN_HOLD_S` away? Why: a siren's steadier stretches — the slow top and bottom of a
+    wail, an ambulance passing under the pole — make tracks too short to show its sweep, next to
+    the tracks that do show it; and whatever sounds from an emergency vehicle while its siren
+    runs, its horn included, is exempt. A car honking within a few degrees of a passing
+    ambulance is lost with it: a missed honk, not a wrong fine."""
+    for t, d in hits:
+        ts, ds = min(siren, key=lambda h: abs(h[0] - t))
+        if abs(ts - t) <= _SIREN_HOLD_S and _angle(d, ds) <= _SIREN_NEAR_DEG:
+            return True
+    return False
 
 
 def _alternating_tones(hits: list[tuple[float, Detection]]) -> bool:
