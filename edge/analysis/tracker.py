@@ -213,6 +213,7 @@ _SHORT_STEP = 0.05  # the same for a piece of two or three pitches
 _ARC = 0.03  # rise-and-fall (or fall-and-rise) of a wail's top (bottom)
 _SIREN_HOLD_S = 2.0  # a siren exempts its direction this long around the hops it was heard in
 _SIREN_NEAR_DEG = 8.0
+_SIREN_DRIFT = 15.0  # °/s: how far from its last heard direction a siren may have moved
 _HILO_RATIO = (1.12, 1.5)  # two-tone sirens: 1.2–1.4 (e.g. 450/600 Hz, 770/960 Hz)
 _HILO_RUN = 3  # hops (0.15 s) of one tone alone; a hi-lo siren holds each for 0.35–0.8 s
 _PATH_RMS_DEG = 0.5  # a straight line that misses a track's hops by more cuts a curve
@@ -327,15 +328,16 @@ def _siren_like(
 
 
 def _near(hits: list[tuple[float, Detection]], siren: list[tuple[float, Detection]]) -> bool:
-    """Is any of `hits` within `_SIREN_NEAR_DEG` of where the siren was heard at the nearest time,
-    at most `_SIREN_HOLD_S` away? Why: a siren's steadier stretches — the slow top and bottom of a
+    """Is any of `hits` within `_SIREN_NEAR_DEG` (plus `_SIREN_DRIFT` per second between the two:
+    an ambulance passing under the pole sweeps tens of degrees a second) of where the siren was
+    heard at the nearest time, at most `_SIREN_HOLD_S` away? Why: a siren's steadier stretches — the slow top and bottom of a
     wail, an ambulance passing under the pole — make tracks too short to show its sweep, next to
     the tracks that do show it; and whatever sounds from an emergency vehicle while its siren
     runs, its horn included, is exempt. A car honking within a few degrees of a passing
     ambulance is lost with it: a missed honk, not a wrong fine."""
     for t, d in hits:
         ts, ds = min(siren, key=lambda h: abs(h[0] - t))
-        if abs(ts - t) <= _SIREN_HOLD_S and _angle(d, ds) <= _SIREN_NEAR_DEG:
+        if abs(ts - t) <= _SIREN_HOLD_S and _angle(d, ds) <= _SIREN_NEAR_DEG + _SIREN_DRIFT * abs(ts - t):
             return True
     return False
 
