@@ -170,9 +170,14 @@ class Tracker:
                 and _angle(p.hits[-1][1], c.hits[0][1]) <= self.cfg.gate_deg
             ):
                 merged = sorted(p.hits + c.hits, key=lambda h: h[0])
-                # (No arc test: each tap's onset settles anew, so a double tap's pitch falls and rises.)
-                if _alternating_tones(merged) or _siren_like(
-                    merged, p.voices[0], self.cfg.max_pitch_glide, self.cfg.max_pitch_rate, arc=False
+                # Only taps one after the other are tested together: two tracks at once are two
+                # voices (or two horns), and their pitches interleaved make no trajectory. (No arc
+                # test: each tap's onset settles anew, so a double tap's pitch falls and rises.)
+                if c.t_start >= p.t_end and (
+                    _alternating_tones(merged)
+                    or _siren_like(
+                        merged, p.voices[0], self.cfg.max_pitch_glide, self.cfg.max_pitch_rate, arc=False
+                    )
                 ):
                     # "Taps" whose pitch moves from one to the next like a sweep (the slow top or
                     # bottom of a wail heard in pieces) or takes turns (a hi-lo siren): both go.
