@@ -64,3 +64,26 @@ def test_a_horn_with_no_reflection_is_left_where_it_is(pole32):
 def test_only_an_array_that_can_resolve_the_image_fits_it():
     assert resolves_image(load_profile("pole-spiral32").array.positions_m, 6500.0, 343.0)
     assert not resolves_image(load_profile("dev-uma16").array.positions_m, 6500.0, 343.0)  # 17° lobe
+
+
+def test_a_horn_at_the_bottom_of_the_fit_range_is_fitted_without_a_crash(pole32):
+    # Regression: the horn's best elevation on the lowest row the fit allows (1° below the peak
+    # it was given) made the sub-step parabola index past the fit's rows (an IndexError that
+    # stopped a replay of a simulated street with every confuser).
+    from edge.analysis.reflection import BlindReflection
+    from edge.analysis.road import RoadSnapshot
+    from edge.analysis.steering import SteeringModel
+
+    model = SteeringModel(pole32.array.positions_m, 343.0)
+    freqs = np.arange(0.0, 6800.0, 20.0)
+    bins = np.array([19, 38, 57, 76, 95, 114, 133, 152, 171, 190, 209, 228, 247, 266, 285, 304, 323])
+    az, el = 4.0, -5.0
+    direct = model.vectors(np.array([az]), np.array([el]), None, freqs[bins])[:, 0, :]
+    image = model.vectors(np.array([az]), np.array([el - 4.0]), None, freqs[bins])[:, 0, :]
+    rng = np.random.default_rng(3)
+    s = rng.standard_normal((len(bins), 1, 8)) + 1j * rng.standard_normal((len(bins), 1, 8))
+    x = ((direct + 0.8 * image)[:, :, None] * s).astype(np.complex64)
+    snap = RoadSnapshot(x, bins, np.ones(len(bins), np.float32), np.ones(len(pole32.array.positions_m), bool))
+    fit = BlindReflection(model, freqs, None).fit([snap], az, el + 2.0)  # the peak given 2° too high
+    assert fit.reflected
+    assert el + 2.0 - 1.0 - 1e-9 <= fit.elevation_deg <= el + 2.0 + 1.5

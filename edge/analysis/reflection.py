@@ -102,7 +102,9 @@ class BlindReflection:
             return ReflectionFit(az, el, False, max(gain, 0.0), None)
         i, j = int(ii[k]), int(jj[k])
         el_up = float(els[i])
-        if i > 0 and j + 1 < len(els):  # sub-step: a parabola over the horn's elevation, image offset held
+        # Sub-step: a parabola over the horn's elevation, image offset held; not at either end of
+        # the horn's range (the rows of `c` stop at n_top: the horn 1° below the peak is the last).
+        if 0 < i < n_top - 1 and j + 1 < len(els):
             trio, _ = _pair_power(
                 c, g, c_diag, g_diag, np.array([i - 1, i, i + 1]), np.array([j - 1, j, j + 1]), w
             )
