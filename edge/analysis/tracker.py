@@ -4,9 +4,9 @@ A track starts at a hop above the lower release threshold, and its horn event is
 `detected_after_s` fixed) once it holds `confirm_hops` hops, at least one of them above the
 detector threshold: a 0.1–0.15 s tap clears the threshold in one hop only, its onset or tail in
 the next. It stays open while hops stay above the release threshold (hysteresis) with up to
-`hangover_hops` misses, and it closes after that. Tracks are kept per
-direction so two horns at once make two events, and a vehicle that moves while honking stays one
-track (the gate follows the last position). A second blast from the same direction within
+`hangover_hops` misses, and it closes after that. Tracks are kept per direction so two horns at
+once make two events, and a vehicle that moves while honking stays one track (the gate follows
+the last position). A second blast from the same direction within
 `merge_gap_s` (a double or triple tap) joins the first event: one honk, one fine. A track whose
 pitch glides, rises and falls, or steps like a siren's (and taps that do so together), whose two
 pitches take turns like a hi-lo siren's, or whose even partials stay well below the odd ones
@@ -335,11 +335,13 @@ def _siren_like(
 def _near(hits: list[tuple[float, Detection]], siren: list[tuple[float, Detection]]) -> bool:
     """Is any of `hits` within `_SIREN_NEAR_DEG` (plus `_SIREN_DRIFT` per second between the two:
     an ambulance passing under the pole sweeps tens of degrees a second) of where the siren was
-    heard at the nearest time, at most `_SIREN_HOLD_S` away? Why: a siren's steadier stretches — the slow top and bottom of a
-    wail, an ambulance passing under the pole — make tracks too short to show its sweep, next to
-    the tracks that do show it; and whatever sounds from an emergency vehicle while its siren
-    runs, its horn included, is exempt. A car honking within a few degrees of a passing
-    ambulance is lost with it: a missed honk, not a wrong fine."""
+    heard at the nearest time, at most `_SIREN_HOLD_S` away?
+
+    Why: a siren's steadier stretches — the slow top and bottom of a wail, an ambulance passing
+    under the pole — make tracks too short to show its sweep, next to the tracks that do show
+    it; and whatever sounds from an emergency vehicle while its siren runs, its horn included,
+    is exempt. A car honking within a few degrees of a passing ambulance is lost with it: a
+    missed honk, not a wrong fine."""
     for t, d in hits:
         ts, ds = min(siren, key=lambda h: abs(h[0] - t))
         if abs(ts - t) <= _SIREN_HOLD_S and _angle(d, ds) <= _SIREN_NEAR_DEG + _SIREN_DRIFT * abs(ts - t):
