@@ -150,9 +150,7 @@ class Tracker:
     def _close(self, t: Track) -> None:
         if t.decided_at is None or t.t_end - t.t_start < self.cfg.min_duration_s:
             return
-        if (
-            t.voices and _siren_like(t.hits, t.voices[0], self.cfg.max_pitch_glide, self.cfg.max_pitch_rate)
-        ) or _alternating_tones(t.hits):  # a two-tone (hi-lo) siren: steady tones, never both at once
+        if self._siren(t.hits, t.voices[0]):  # decided, so it has its voices
             self._siren_heard(t.hits)
             return
         if float(np.median([d.even_deficit_db for _, d in t.hits])) > self.cfg.max_even_deficit_db:
@@ -173,12 +171,7 @@ class Tracker:
                 # Only taps one after the other are tested together: two tracks at once are two
                 # voices (or two horns), and their pitches interleaved make no trajectory. (No arc
                 # test: each tap's onset settles anew, so a double tap's pitch falls and rises.)
-                if c.t_start >= p.t_end and (
-                    _alternating_tones(merged)
-                    or _siren_like(
-                        merged, p.voices[0], self.cfg.max_pitch_glide, self.cfg.max_pitch_rate, arc=False
-                    )
-                ):
+                if c.t_start >= p.t_end and self._siren(merged, p.voices[0], arc=False):
                     # "Taps" whose pitch moves from one to the next like a sweep (the slow top or
                     # bottom of a wail heard in pieces) or takes turns (a hi-lo siren): both go.
                     self.pending.remove(p)
@@ -190,6 +183,13 @@ class Tracker:
                 p.beam = p.beam + c.beam
                 return
         self.pending.append(c)
+
+    def _siren(self, hits: list[tuple[float, Detection]], seed: float, arc: bool = True) -> bool:
+        """Pitches that sweep like a siren's (`_siren_like`, from `seed`) or take turns like a
+        hi-lo siren's two tones (`_alternating_tones`)."""
+        return _alternating_tones(hits) or _siren_like(
+            hits, seed, self.cfg.max_pitch_glide, self.cfg.max_pitch_rate, arc=arc
+        )
 
     def _siren_heard(self, hits: list[tuple[float, Detection]]) -> None:
         """Remember a siren's hops; what waits for release from near it goes too (see `_near`)."""
