@@ -108,14 +108,15 @@ class HarmonicDetector:
         strength = np.where(avail, np.clip(dh, 0, 20), 0).sum(1)
         if n_p.max() < 2:
             return None
-        best = int(np.argmax(n_p * 100 + strength))
+        rank = n_p * 100 + strength  # most partials first, then the strongest
+        best = int(np.argmax(rank))
         # Octave guard: the lowest candidate explaining as many partials almost as strongly wins.
         ok = (n_p >= n_p[best]) & (strength >= 0.9 * strength[best])
         k = int(np.flatnonzero(ok)[0])
         # Then the best-fitting pitch near that octave: bins are ~20 Hz wide, the comb pins it finer.
         near = np.flatnonzero(np.abs(f0 / f0[k] - 1) <= 0.03)
-        k = int(near[np.argmax(n_p[near] * 100 + strength[near])])
-        k = self._sub_octave(k, present, n_p, strength)
+        k = int(near[np.argmax(rank[near])])
+        k = self._sub_octave(k, present, rank)
         f0_k = float(f0[k])
         n_avail = int(avail[k].sum())
         pres = present[k]
@@ -157,7 +158,7 @@ class HarmonicDetector:
             even_deficit_db=deficit,
         )
 
-    def _sub_octave(self, k: int, present: np.ndarray, n_p: np.ndarray, strength: np.ndarray) -> int:
+    def _sub_octave(self, k: int, present: np.ndarray, rank: np.ndarray) -> int:
         """The candidate an octave below `k` when its own odd partials stand out too, else `k`.
 
         Why: the candidates are compared on their first eight partials, so a comb an octave up
@@ -173,7 +174,7 @@ class HarmonicDetector:
         near = np.flatnonzero(np.abs(self.f0_grid / half - 1) <= 0.01)
         if near.size == 0:
             return k
-        j = int(near[np.argmax(n_p[near] * 100 + strength[near])])
+        j = int(near[np.argmax(rank[near])])
         odd_avail = int(self._avail[j, 0::2].sum())
         odd_present = int(present[j, 0::2].sum())
         return j if odd_avail >= 3 and odd_present >= 0.75 * odd_avail else k
