@@ -77,13 +77,12 @@ class BlindReflection:
         """The horn's direction near the free-field peak (az, el) of the hops in `snapshots`: the
         upper direction of the best horn-and-image pair on that azimuth, or (az, el) itself when
         no pair explains the data clearly better than one direction."""
-        x, w, freqs = self._prepare(snapshots)
+        x, w, freqs, healthy = self._prepare(snapshots)
         if x.shape[0] < _MIN_BINS:
             return ReflectionFit(az, el, False, 0.0, None)
         els = el + _STEP_DEG * np.arange(_UP, -(_DOWN + _DELTA[1]) - 1, -1)  # downwards from the top
         dist = None if self.focus_m is None else np.full(len(els), self.focus_m)
         a = self.model.vectors(np.full(len(els), az), els, dist, freqs)  # (B, L, M)
-        healthy = np.any(x != 0, axis=(0, 2))
         a = a * healthy[None, None, :]
         n_top = _UP + _DOWN + 1  # where the horn may be; its image anywhere below
         y = np.conj(a) @ x  # (B, L, K): a^H x per snapshot
@@ -111,15 +110,17 @@ class BlindReflection:
             el_up -= _STEP_DEG * vertex_offset(*trio)  # indices run downwards
         return ReflectionFit(az, el_up, True, gain, float(els[i] - els[j]))
 
-    def _prepare(self, snapshots: list[RoadSnapshot]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _prepare(
+        self, snapshots: list[RoadSnapshot]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The pooled hops (`pool_by_bin`), unhealthy microphones zeroed, each bin scaled to unit
         mean power per microphone and snapshot so partials weigh by their weights only (summing
-        to 1); and the bins' frequencies."""
+        to 1); the bins' frequencies; and the healthy-microphone mask."""
         x, w, bins, healthy = pool_by_bin(snapshots)
         x[:, ~healthy] = 0
         power = (x.real**2 + x.imag**2).sum(axis=(1, 2)) / max(1, int(healthy.sum()) * x.shape[2])
         x /= np.sqrt(np.maximum(power, 1e-30))[:, None, None]
-        return x, w / max(float(w.sum()), 1e-30), self.freqs[bins]
+        return x, w / max(float(w.sum()), 1e-30), self.freqs[bins], healthy
 
 
 def _pair_power(
