@@ -67,7 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--ground-reflection",
         type=float,
-        default=0.92,
+        default=None,
         metavar="R",
         help="the road's pressure reflection coefficient (default 0.92, dense asphalt; 0: a free field)",
     )
@@ -168,7 +168,7 @@ def _check_out(out: Path, overwrite: bool) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from edge.sim.scenario import ScenarioOptions, validate_options
+    from edge.sim.scenario import ASPHALT_REFLECTION, ScenarioOptions, validate_options
     from edge.sim.simulate import simulate_scene
 
     if args.wind is not None and not 0.0 <= args.wind <= 30.0:
@@ -188,7 +188,7 @@ def _run(args: argparse.Namespace) -> int:
         dead_channel=args.dead_channel,
         noisy_channel=args.noisy_channel,
         rain_dba=args.rain,
-        ground_reflection=args.ground_reflection,
+        ground_reflection=ASPHALT_REFLECTION if args.ground_reflection is None else args.ground_reflection,
     )
     validate_options(options)
     profile = _profile(args)

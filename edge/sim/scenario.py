@@ -63,6 +63,7 @@ _CONFUSER_DBA_1M = {
     "music_like": (72.0, 85.0),
 }
 
+ASPHALT_REFLECTION = 0.92  # the road's pressure reflection coefficient: dense asphalt reflects nearly all
 _PATTERN_MAX_S = {"tap": 0.2, "short": 0.7, "double": 0.85, "triple": 1.3, "long": 3.0}
 _PATTERN_P = {"tap": 0.2, "short": 0.3, "double": 0.25, "triple": 0.1, "long": 0.15}
 _BODY_COLOURS = (
@@ -159,7 +160,7 @@ class Scenario:
     wind_mps: float
     temperature_c: float = 20.0
     humidity_pct: float = 70.0
-    ground_reflection: float = 0.92  # dense asphalt reflects nearly all sound
+    ground_reflection: float = ASPHALT_REFLECTION
     facade_reflection: float = 0.85  # glass and concrete with some window recesses
     dead_channel: int | None = None
     noisy_channel: int | None = None
@@ -216,7 +217,7 @@ class ScenarioOptions:
     noisy_channel: int | None = None  # -1: a random channel
     rain_dba: float | None = None
     channels: int = 64
-    ground_reflection: float = 0.92  # 0: a free field, as some other simulators render
+    ground_reflection: float = ASPHALT_REFLECTION  # 0: a free field, as some other simulators render
 
 
 def validate_options(options: ScenarioOptions) -> None:
