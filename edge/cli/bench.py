@@ -28,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--horn-duty",
         type=float,
         default=None,
+        metavar="S",
         help="seconds of each second the horn sounds (default 0.8: nearly every hop is localized, "
         "the worst case; 0.2 gives the issue's 10 maps/s)",
     )
