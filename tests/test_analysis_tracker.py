@@ -24,7 +24,7 @@ def _det(az: float, power: float, f0: tuple[float, ...]) -> Detection:
 
 
 def _run(per_hop: list[list[Detection]]) -> list:
-    tracker = Tracker(TrackerConfig(), threshold=0.5, release=0.3)
+    tracker = Tracker(TrackerConfig(), threshold=0.5, release=0.3, f0_max_hz=1150.0)
     out = []
     for i, dets in enumerate([*per_hop, *[[]] * 20]):
         obs = HopObservation(
@@ -155,3 +155,41 @@ def test_a_steady_stretch_of_a_siren_heard_sweeping_goes_with_it_and_a_horn_else
     closed = _run(hops)
     assert [c.hits[0][1].azimuth_deg for c in closed] == [15.0]
     assert len(_run([[], [], [], *top])) == 1  # the same two hops with no siren heard: a tap
+
+
+def test_a_comb_whose_odd_partials_are_missing_is_a_sound_an_octave_up_and_not_a_horn():
+    # A wail's top at 1.35 kHz read as a 676 Hz comb: its "odd partials" sit ~25 dB below its even
+    # ones. A horn's comb, even notched by the road's reflection, stays within ~10 dB.
+    def steady(deficit_db: float) -> list[list[Detection]]:
+        return [[replace(_det(-3.0, 100.0, (676.0,)), even_deficit_db=deficit_db)] for _ in range(6)]
+
+    assert _run(steady(-25.0)) == []
+    assert len(_run(steady(-9.0))) == 1
+    # Within the range, the same comb is a horn read an octave low (a 980 Hz scooter as 490 Hz).
+    low = [[replace(_det(-3.0, 100.0, (490.0,)), even_deficit_db=-25.0)] for _ in range(6)]
+    assert len(_run(low)) == 1
+
+
+def _run_with_combs(per_hop: list[tuple[list[Detection], tuple[float, ...]]]) -> list:
+    """As `_run`, with every comb the detector read in each hop (localized or too weak to be)."""
+    tracker = Tracker(TrackerConfig(), threshold=0.5, release=0.3, f0_max_hz=1150.0)
+    out = []
+    for i, (dets, pitches) in enumerate([*per_hop, *[([], ())] * 20]):
+        obs = HopObservation(i * HOP, (i + 1) * HOP, (i + 1.5) * HOP, tuple(dets), False, pitches)
+        out.extend(tracker.update(obs))
+    return out + tracker.flush()
+
+
+def test_a_steady_stretch_that_a_weak_sweep_runs_into_is_a_wails_top_and_a_horn_is_not():
+    rising = [669.0 * 1.02**i for i in range(9)]  # 669 → 784 Hz, read but too weak to localize
+    top = [792.0, 792.0, 792.0, 791.0, 786.0, 781.0, 776.0]
+    wail = [([], (f,)) for f in rising] + [([_det(-3.5, 100.0, (f,))], (f,)) for f in top]
+    assert _run_with_combs(wail) == []
+    # The same horn-steady stretch after unrelated combs (an engine's, another horn's 9 % away).
+    others = [([], (250.0, 720.0)) for _ in rising]
+    horn = others + [([_det(-3.5, 100.0, (f,))], (f,)) for f in top]
+    assert len(_run_with_combs(horn)) == 1
+    # A scooter honking at 25° just as a siren, localized at 5°, sweeps through its pitch.
+    siren = [([_det(5.0, 100.0, (f,))], (f,)) if i % 3 == 0 else ([], (f,)) for i, f in enumerate(rising)]
+    scooter = [([_det(25.0, 100.0, (786.0,))], (786.0,)) for _ in range(8)]
+    assert [c.hits[0][1].azimuth_deg for c in _run_with_combs(siren + scooter)] == [25.0]

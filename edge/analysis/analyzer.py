@@ -103,7 +103,8 @@ class Analyzer:
             if mount is not None and lc.ground_reflection > 0
             else None
         )
-        self.tracker = Tracker(config.tracker, config.detector.threshold, config.detector.release)
+        dc = config.detector
+        self.tracker = Tracker(config.tracker, dc.threshold, dc.release, dc.f0_max_hz)
         self.verdict = (
             ClassifierVerdict(config.detector.classifier_variant) if config.detector.use_classifier else None
         )
@@ -214,6 +215,7 @@ class Analyzer:
             t_decided=hop.t_decided,
             detections=tuple(detections),
             wind=health.wind,
+            pitches=tuple(f.f0_hz for f in evidence.families),
         )
         if self._observers:
             band = (power * self._a_weight).sum() * self.stft.power_scale

@@ -95,6 +95,7 @@ class TrackerConfig(_Section):
     max_pitch_glide: float = Field(0.12, gt=0)
     max_pitch_rate: float = Field(0.15, gt=0)  # per second: a wail's short piece, not a horn's Doppler
     max_even_deficit_db: float = Field(6.0, gt=0)
+    min_even_deficit_db: float = Field(-15.0, lt=0)
 
 
 class HealthConfig(_Section):

@@ -8,16 +8,19 @@ the next. It stays open while hops stay above the release threshold (hysteresis)
 once make two events, and a vehicle that moves while honking stays one track (the gate follows
 the last position). A second blast from the same direction within
 `merge_gap_s` (a double or triple tap) joins the first event: one honk, one fine. A track whose
-pitch glides, rises and falls, or steps like a siren's (and taps that do so together), whose two
-pitches take turns like a hi-lo siren's, or whose even partials stay well below the odd ones
-over the whole track (a square-wave driven siren or buzzer), is dropped: a siren is never
-evidence. Where a siren was heard sweeping, what sounds from its direction within two seconds
-goes with it (its steadier stretches, and the emergency vehicle's own horn, which is exempt).
+pitch glides, rises and falls, or steps like a siren's (and taps that do so together), whose pitch
+lies on a sweep the detector read in the hops around it, whose two pitches take turns like a
+hi-lo siren's, or whose even partials stay well below the odd ones over the whole track (a
+square-wave driven siren or buzzer), is dropped: a siren is never evidence. So is a track whose
+odd partials stay well below its even ones while its octave up is above the horns' range. Where
+a siren was heard sweeping, what sounds from its direction within two seconds goes with it (its
+steadier stretches, and the emergency vehicle's own horn, which is exempt).
 """
 
 from __future__ import annotations
 
 import itertools
+from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -55,6 +58,7 @@ class HopObservation:
     t_decided: float
     detections: tuple[Detection, ...]
     wind: bool
+    pitches: tuple[float, ...] = ()  # every comb the detector read this hop, localized or not
 
 
 @dataclass
@@ -90,15 +94,18 @@ class ClosedTrack:
 
 
 class Tracker:
-    def __init__(self, config: TrackerConfig, threshold: float, release: float) -> None:
+    def __init__(self, config: TrackerConfig, threshold: float, release: float, f0_max_hz: float) -> None:
         self.cfg = config
         self.threshold = threshold
         self.release = release
+        self.f0_max_hz = f0_max_hz  # the detector's highest horn pitch
         self.active: list[Track] = []
         self.pending: list[ClosedTrack] = []
         self._sirens: list[list[tuple[float, Detection]]] = []  # hops of recent siren tracks
+        self._pitch_log: deque[_Combs] = deque(maxlen=_CONTOUR_HOPS)
 
     def update(self, obs: HopObservation) -> list[ClosedTrack]:
+        self._pitch_log.append((0.5 * (obs.t_start + obs.t_end), obs.pitches, obs.detections))
         dets = _merge_close([d for d in obs.detections if d.score >= self.release], self.cfg.gate_deg / 2)
         unmatched = list(range(len(dets)))
         pairs = sorted(
@@ -153,9 +160,19 @@ class Tracker:
         if self._siren(t.hits, t.voices[0]):  # decided, so it has its voices
             self._siren_heard(t.hits)
             return
-        if float(np.median([d.even_deficit_db for _, d in t.hits])) > self.cfg.max_even_deficit_db:
+        if self._swept(t):  # not remembered as a siren heard: its sweep was not localized
+            return
+        deficit = float(np.median([d.even_deficit_db for _, d in t.hits]))
+        f0 = float(np.median([d.f0_hz[0] for _, d in t.hits]))
+        if deficit > self.cfg.max_even_deficit_db:
             # Square-wave drive over the whole track: an electronic siren, or a buzzer or a bird's
             # odd-partial call (so not remembered as a siren: its direction stays enforced).
+            return
+        if deficit < self.cfg.min_even_deficit_db and 2 * f0 > self.f0_max_hz:
+            # The comb's odd partials sit far below its even ones: it is a sound an octave higher
+            # read an octave low, and that octave is above the horns' range (a wail's top at
+            # 1.35 kHz as "676 Hz"). Within the range it is a horn's comb read an octave low (a
+            # 980 Hz scooter tap as "490 Hz", beside a siren): kept.
             return
         if any(_near(t.hits, s) for s in self._sirens):
             return
@@ -191,6 +208,31 @@ class Tracker:
             hits, seed, self.cfg.max_pitch_glide, self.cfg.max_pitch_rate, arc=arc
         )
 
+    def _swept(self, t: Track) -> bool:
+        """Does the track's pitch lie on a contour that sweeps like a siren's once it is followed
+        into the hops around it, where the same comb was read but too weak to be localized?
+
+        Why: the slow top of a wail can be the only stretch loud and steady enough to localize
+        (792 Hz held for 0.4 s, then 5 % down), and on its own it passes every sweep test, while
+        the detector read the same comb rising from 669 Hz through the second before it. A horn's
+        comb does not come out of, or go on into, a sweep. Only the glide test is applied to the
+        followed contour; each step may move at most `_CONTOUR_STEP`, and the contour stops at a
+        comb localized elsewhere (beyond `gate_deg`): a siren sweeping through a scooter's pitch
+        just before it honks is another source, not the scooter's own sweep.
+        """
+        times, traj = _pitch_trajectory(t.hits, t.voices[0])
+        if len(traj) == 0:
+            return False
+        before = [c for c in reversed(self._pitch_log) if c[0] < times[0] - 1e-6]
+        after = [c for c in self._pitch_log if c[0] > times[-1] + 1e-6]
+        gate = self.cfg.gate_deg
+        contour = [
+            *_contour(before, float(traj[0]), t.hits[0][1], gate),
+            *traj.tolist(),
+            *_contour(after, float(traj[-1]), t.hits[-1][1], gate),
+        ]
+        return (max(contour) - min(contour)) / float(np.median(contour)) > self.cfg.max_pitch_glide
+
     def _siren_heard(self, hits: list[tuple[float, Detection]]) -> None:
         """Remember a siren's hops; what waits for release from near it goes too (see `_near`)."""
         self._sirens.append(hits)
@@ -221,6 +263,9 @@ _SIREN_NEAR_DEG = 8.0
 _SIREN_DRIFT = 15.0  # °/s: how far from its last heard direction a siren may have moved
 _HILO_RATIO = (1.12, 1.5)  # two-tone sirens: 1.2–1.4 (e.g. 450/600 Hz, 770/960 Hz)
 _HILO_RUN = 3  # hops (0.15 s) of one tone alone; a hi-lo siren holds each for 0.35–0.8 s
+_Combs = tuple[float, tuple[float, ...], tuple[Detection, ...]]  # a hop's time, pitches, localized
+_CONTOUR_HOPS = 60  # 3 s of every hop's combs, for `Tracker._swept`
+_CONTOUR_STEP = 0.06  # a wail moves 3–5 % a hop; more is another source's comb
 _PATH_RMS_DEG = 0.5  # a straight line that misses a track's hops by more cuts a curve
 _GHOST_RATIOS = (1 / 2, 2 / 3, 3 / 2, 2.0, 5 / 2, 3.0, 4.0)  # not 4/3, 5/4: dual-tone horn intervals
 
@@ -299,6 +344,24 @@ def _follow(hits: list[tuple[float, Detection]], seed: float) -> list[tuple[floa
         if rel[i] <= 0.10:
             last = float(cands[i])
             out.append((when, last))
+    return out
+
+
+def _contour(hops: list[_Combs], start: float, at: Detection, gate_deg: float) -> list[float]:
+    """Pitches followed from `start` through consecutive `hops` (nearest first): the closest comb
+    (or its octave) within `_CONTOUR_STEP` of the last one, until a hop has none or that comb was
+    localized more than `gate_deg` away from `at`."""
+    out: list[float] = []
+    last = start
+    for _, pitches, dets in hops:
+        cands = [(f * k, f) for f in pitches for k in (0.5, 1.0, 2.0)]
+        best = min(cands, key=lambda c: abs(c[0] / last - 1), default=None)
+        if best is None or abs(best[0] / last - 1) > _CONTOUR_STEP:
+            break
+        if any(best[1] in d.f0_hz and _angle(d, at) > gate_deg for d in dets):
+            break
+        out.append(best[0])
+        last = best[0]
     return out
 
 
