@@ -132,6 +132,9 @@ def test_pieces_of_a_wail_that_a_horn_could_not_sing_are_dropped():
 def test_a_horn_whose_pitch_settles_at_the_onset_and_then_drifts_by_doppler_is_kept():
     settling = _pitched(5.0, [305.0, 316.0, 323.0, 325.0, 325.0, 324.0, 326.0, 326.0])
     assert len(_run(settling)) == 1
+    # A short honk: two hops of settling make 16 %/s over the whole track, the rest is held.
+    short = _pitched(-1.5, [385.0, 393.0, 399.0, 397.0, 403.0, 401.0])
+    assert len(_run(short)) == 1
     passing = _pitched(5.0, [410.0 * (1 - 0.004 * i) for i in range(20)])  # 8 %/s, one way
     assert len(_run(passing)) == 1
 

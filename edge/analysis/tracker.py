@@ -391,7 +391,12 @@ def _siren_like(
     if len(traj) < 4:
         return spread >= _SHORT_STEP and abs(_rate(times, traj)) > max_rate
     if spread >= _SETTLE and abs(_rate(times, traj)) > max_rate:
-        return True
+        # Unless the slope is the onset's: the first one or two pitches rising into a held rest
+        # (a dual-tone car horn at 385 → 393 → 399 → 397 → 403 → 401 Hz), where a sweep goes on.
+        k = 1 + int(traj[1] < traj[2] and len(traj) >= 5)  # settling hops: at most two
+        settled = traj[0] < traj[1] and abs(_rate(times[k:], traj[k:])) <= max_rate / 2
+        if not settled:
+            return True
     return arc and _arc(traj[1:]) >= _ARC  # the first pitch may be the onset's
 
 
