@@ -192,6 +192,13 @@ def test_a_steady_stretch_that_a_weak_sweep_runs_into_is_a_wails_top_and_a_horn_
     others = [([], (250.0, 720.0)) for _ in rising]
     horn = others + [([_det(-3.5, 100.0, (f,))], (f,)) for f in top]
     assert len(_run_with_combs(horn)) == 1
+    # A car horn starting as a wail an octave above it sweeps down (1150 → 770 Hz, never localized).
+    wail_above = [([], (1150.0 * 0.96**i,)) for i in range(10)]
+    car = [([_det(-3.6, 100.0, (f,))], (f,)) for f in [394.0, 399.0, 402.0, 403.0, 404.0, 400.0]]
+    assert len(_run_with_combs(wail_above + car)) == 1
+    # A horn whose last hop took another comb (632 Hz), which goes on for three more hops only.
+    tail = [([_det(-7.7, 100.0, (f,))], (f,)) for f in [576.0, 582.0, 583.0, 587.0, 584.0, 579.0, 632.0]]
+    assert len(_run_with_combs([*tail, ([], (634.0,)), ([], (634.0,)), ([], (669.0,))])) == 1
     # A scooter honking at 25° just as a siren, localized at 5°, sweeps through its pitch.
     siren = [([_det(5.0, 100.0, (f,))], (f,)) if i % 3 == 0 else ([], (f,)) for i, f in enumerate(rising)]
     scooter = [([_det(25.0, 100.0, (786.0,))], (786.0,)) for _ in range(8)]

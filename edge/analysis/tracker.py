@@ -216,9 +216,10 @@ class Tracker:
         (792 Hz held for 0.4 s, then 5 % down), and on its own it passes every sweep test, while
         the detector read the same comb rising from 669 Hz through the second before it. A horn's
         comb does not come out of, or go on into, a sweep. Only the glide test is applied to the
-        followed contour; each step may move at most `_CONTOUR_STEP`, and the contour stops at a
-        comb localized elsewhere (beyond `gate_deg`): a siren sweeping through a scooter's pitch
-        just before it honks is another source, not the scooter's own sweep.
+        followed contour; each step may move at most `_CONTOUR_STEP`, the contour stops at a comb
+        localized elsewhere (beyond `gate_deg`): a siren sweeping through a scooter's pitch just
+        before it honks is another source, not the scooter's own sweep; and it must reach
+        `_CONTOUR_MIN_HOPS` beyond the track, as two or three hops of another comb are no sweep.
         """
         times, traj = _pitch_trajectory(t.hits, t.voices[0])
         if len(traj) == 0:
@@ -226,11 +227,11 @@ class Tracker:
         before = [c for c in reversed(self._pitch_log) if c[0] < times[0] - 1e-6]
         after = [c for c in self._pitch_log if c[0] > times[-1] + 1e-6]
         gate = self.cfg.gate_deg
-        contour = [
-            *_contour(before, float(traj[0]), t.hits[0][1], gate),
-            *traj.tolist(),
-            *_contour(after, float(traj[-1]), t.hits[-1][1], gate),
-        ]
+        ahead = _contour(before, float(traj[0]), t.hits[0][1], gate)
+        behind = _contour(after, float(traj[-1]), t.hits[-1][1], gate)
+        if len(ahead) + len(behind) < _CONTOUR_MIN_HOPS:
+            return False
+        contour = [*ahead, *traj.tolist(), *behind]
         return (max(contour) - min(contour)) / float(np.median(contour)) > self.cfg.max_pitch_glide
 
     def _siren_heard(self, hits: list[tuple[float, Detection]]) -> None:
@@ -265,6 +266,7 @@ _HILO_RATIO = (1.12, 1.5)  # two-tone sirens: 1.2–1.4 (e.g. 450/600 Hz, 770/96
 _HILO_RUN = 3  # hops (0.15 s) of one tone alone; a hi-lo siren holds each for 0.35–0.8 s
 _Combs = tuple[float, tuple[float, ...], tuple[Detection, ...]]  # a hop's time, pitches, localized
 _CONTOUR_HOPS = 60  # 3 s of every hop's combs, for `Tracker._swept`
+_CONTOUR_MIN_HOPS = 4
 _CONTOUR_STEP = 0.06  # a wail moves 3–5 % a hop; more is another source's comb
 _PATH_RMS_DEG = 0.5  # a straight line that misses a track's hops by more cuts a curve
 _GHOST_RATIOS = (1 / 2, 2 / 3, 3 / 2, 2.0, 5 / 2, 3.0, 4.0)  # not 4/3, 5/4: dual-tone horn intervals
@@ -349,19 +351,19 @@ def _follow(hits: list[tuple[float, Detection]], seed: float) -> list[tuple[floa
 
 def _contour(hops: list[_Combs], start: float, at: Detection, gate_deg: float) -> list[float]:
     """Pitches followed from `start` through consecutive `hops` (nearest first): the closest comb
-    (or its octave) within `_CONTOUR_STEP` of the last one, until a hop has none or that comb was
-    localized more than `gate_deg` away from `at`."""
+    within `_CONTOUR_STEP` of the last one, until a hop has none or that comb was localized more
+    than `gate_deg` away from `at`. No octave folding: a wail an octave above a car horn's pitch,
+    read at half its pitch, would otherwise lead the horn's contour into its sweep."""
     out: list[float] = []
     last = start
     for _, pitches, dets in hops:
-        cands = [(f * k, f) for f in pitches for k in (0.5, 1.0, 2.0)]
-        best = min(cands, key=lambda c: abs(c[0] / last - 1), default=None)
-        if best is None or abs(best[0] / last - 1) > _CONTOUR_STEP:
+        best = min(pitches, key=lambda f: abs(f / last - 1), default=None)
+        if best is None or abs(best / last - 1) > _CONTOUR_STEP:
             break
-        if any(best[1] in d.f0_hz and _angle(d, at) > gate_deg for d in dets):
+        if any(best in d.f0_hz and _angle(d, at) > gate_deg for d in dets):
             break
-        out.append(best[0])
-        last = best[0]
+        out.append(best)
+        last = best
     return out
 
 
