@@ -105,9 +105,7 @@ class Analyzer:
         )
         dc = config.detector
         self.tracker = Tracker(config.tracker, dc.threshold, dc.release, dc.f0_max_hz)
-        self.verdict = (
-            ClassifierVerdict(config.detector.classifier_variant) if config.detector.use_classifier else None
-        )
+        self.verdict = ClassifierVerdict(dc.classifier_variant) if dc.use_classifier else None
         self._a_weight = a_weighting_power(freqs)
         self._df = float(freqs[1] - freqs[0])
         self._window: deque[Hop] = deque(maxlen=lc.snapshot_hops)

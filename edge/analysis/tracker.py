@@ -163,11 +163,11 @@ class Tracker:
         if self._swept(t):  # not remembered as a siren heard: its sweep was not localized
             return
         deficit = float(np.median([d.even_deficit_db for _, d in t.hits]))
-        f0 = float(np.median([d.f0_hz[0] for _, d in t.hits]))
         if deficit > self.cfg.max_even_deficit_db:
             # Square-wave drive over the whole track: an electronic siren, or a buzzer or a bird's
             # odd-partial call (so not remembered as a siren: its direction stays enforced).
             return
+        f0 = float(np.median([d.f0_hz[0] for _, d in t.hits]))
         if deficit < self.cfg.min_even_deficit_db and 2 * f0 > self.f0_max_hz:
             # The comb's odd partials sit far below its even ones: it is a sound an octave higher
             # read an octave low, and that octave is above the horns' range (a wail's top at
@@ -266,7 +266,7 @@ _HILO_RATIO = (1.12, 1.5)  # two-tone sirens: 1.2–1.4 (e.g. 450/600 Hz, 770/96
 _HILO_RUN = 3  # hops (0.15 s) of one tone alone; a hi-lo siren holds each for 0.35–0.8 s
 _Combs = tuple[float, tuple[float, ...], tuple[Detection, ...]]  # a hop's time, pitches, localized
 _CONTOUR_HOPS = 60  # 3 s of every hop's combs, for `Tracker._swept`
-_CONTOUR_MIN_HOPS = 4
+_CONTOUR_MIN_HOPS = 4  # 0.2 s beyond the track: a sustained sweep, not scraps of another comb
 _CONTOUR_STEP = 0.06  # a wail moves 3–5 % a hop; more is another source's comb
 _PATH_RMS_DEG = 0.5  # a straight line that misses a track's hops by more cuts a curve
 _GHOST_RATIOS = (1 / 2, 2 / 3, 3 / 2, 2.0, 5 / 2, 3.0, 4.0)  # not 4/3, 5/4: dual-tone horn intervals

@@ -7,7 +7,8 @@ live node use, and prints: the real-time factor of the whole loop, maps per seco
 grid points (coarse map + local refinement, and the equivalent exhaustive lattice), achieved
 GFLOP/s of the beamforming kernel against the numpy complex matrix-multiply peak measured in the
 same run, peak RSS, and the same full map (exhaustive grid ≥ 4,000 points, same bins, same
-data) computed by acoular's `BeamformerBase` as a time ratio. Each array runs in its own child process, so its peak RSS is its own.
+data) computed by acoular's `BeamformerBase` as a time ratio. Each array runs in its own child
+process, so its peak RSS is its own.
 """
 
 from __future__ import annotations
