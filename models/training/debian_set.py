@@ -85,6 +85,7 @@ def fetch(row: Row, cache: Path) -> Path:
     root = cache / "root" / (f"pypi-{name}-{row.version or 'newest'}" if name != row.package else name)
     if (root / ".done").exists():
         return root
+    root.parent.mkdir(parents=True, exist_ok=True)  # dpkg -x makes the folder, not its parents
     if row.package.startswith("pypi:"):
         spec = f"{name}=={row.version}" if row.version else name
         if not row.version:
