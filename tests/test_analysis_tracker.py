@@ -139,6 +139,22 @@ def test_a_horn_whose_pitch_settles_at_the_onset_and_then_drifts_by_doppler_is_k
     assert len(_run(passing)) == 1
 
 
+def test_a_three_hop_tap_whose_onset_rises_into_a_held_pitch_is_kept_and_a_wail_piece_is_not():
+    # A dual-tone car tap: its lower voice reads 319 → 342 → 347 Hz (the onset settling), the
+    # upper one appears with the held pitch.
+    tap = [
+        [_det(-9.0, 100.0, (319.0,))],
+        [_det(-9.0, 100.0, (342.0, 432.0))],
+        [_det(-9.0, 100.0, (347.0, 437.0))],
+    ]
+    assert len(_run(tap)) == 1
+    # Three hops of a wail that keep moving, rising or falling, still go.
+    assert _run(_pitched(-9.0, [700.0, 740.0, 780.0])) == []
+    assert _run(_pitched(-9.0, [531.0, 508.0, 484.0])) == []
+    # A rise too large for an onset (a yelp's piece) is no settling either.
+    assert _run(_pitched(-9.0, [600.0, 660.0, 662.0])) == []
+
+
 def test_a_two_tone_siren_is_dropped_and_a_dual_tone_horn_is_not():
     lo, hi = 450.0, 600.0
     hilo = [[_det(2.0, 100.0, (lo if (i // 8) % 2 == 0 else hi,))] for i in range(40)]

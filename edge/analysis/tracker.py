@@ -258,6 +258,8 @@ class Tracker:
 
 _SETTLE = 0.04  # pitch range below which a track's slope is not read as a sweep
 _SHORT_STEP = 0.05  # the same for a piece of two or three pitches
+_ONSET_STEP = 0.08  # the largest rise of a horn's pitch at its onset (simulated: 6-7 %)
+_HELD = 0.02  # a pitch held from one hop to the next (Doppler moves it < 1 %)
 _ARC = 0.03  # rise-and-fall (or fall-and-rise) of a wail's top (bottom)
 _SIREN_HOLD_S = 2.0  # a siren exempts its direction this long around the hops it was heard in
 _SIREN_NEAR_DEG = 8.0
@@ -379,7 +381,8 @@ def _siren_like(
     the onset moves its pitch by a few per cent in the first hops (305 → 325 Hz over 0.15 s on a
     simulated car horn), a wail's piece by more. A piece of two or three pitches needs a 5 % step:
     the top or bottom of a wail slows down enough to pass the detector in two hops (531 → 484 Hz
-    in 0.15 s). And a pitch that rises and falls again by `_ARC` or more, after the first hop, is
+    in 0.15 s), unless three pitches rise once, by at most `_ONSET_STEP`, into a held one: a
+    tap's onset, not a sweep. And a pitch that rises and falls again by `_ARC` or more, after the first hop, is
     a wail's top or bottom (728 → 794 → 743 Hz in 1 s: one slope through it is flat); a horn's
     pitch only settles at the onset and then drifts one way, by Doppler (`arc` False skips this
     test, for the taps of a double honk joined together).
@@ -391,7 +394,14 @@ def _siren_like(
     if spread > max_glide:
         return True
     if len(traj) < 4:
-        return spread >= _SHORT_STEP and abs(_rate(times, traj)) > max_rate
+        # A short tap's onset settles too (319 → 342 → 347 Hz on a dual-tone car tap): one rise of
+        # at most `_ONSET_STEP` into a held pitch is no sweep; a wail's piece keeps moving.
+        onset = (
+            len(traj) == 3
+            and 1 < traj[1] / traj[0] <= 1 + _ONSET_STEP
+            and abs(traj[2] / traj[1] - 1) <= _HELD
+        )
+        return spread >= _SHORT_STEP and abs(_rate(times, traj)) > max_rate and not onset
     if spread >= _SETTLE and abs(_rate(times, traj)) > max_rate:
         # Unless the slope is the onset's: the first one or two pitches rising into a held rest
         # (a dual-tone car horn at 385 → 393 → 399 → 397 → 403 → 401 Hz), where a sweep goes on.
