@@ -219,3 +219,22 @@ def test_a_steady_stretch_that_a_weak_sweep_runs_into_is_a_wails_top_and_a_horn_
     siren = [([_det(5.0, 100.0, (f,))], (f,)) if i % 3 == 0 else ([], (f,)) for i, f in enumerate(rising)]
     scooter = [([_det(25.0, 100.0, (786.0,))], (786.0,)) for _ in range(8)]
     assert [c.hits[0][1].azimuth_deg for c in _run_with_combs(siren + scooter)] == [25.0]
+
+
+def test_a_few_hops_of_a_horns_pitch_localized_astray_are_not_an_event_of_their_own():
+    # A dual-tone car at 5°: its upper voice (415 Hz) is placed 6° off for the first two hops,
+    # before the lower one (320 Hz) is heard; afterwards both voices localize on the car.
+    car = [[_det(5.0, 200.0, (320.0, 415.0))] for _ in range(8)]
+    astray = [[_det(-1.0, 80.0, (412.0,))], [_det(-1.0, 80.0, (415.0,)), _det(5.0, 200.0, (320.0,))]]
+    closed = _run([*astray, *car])
+    assert [c.hits[0][1].azimuth_deg for c in closed] == [5.0]
+    # A second car with the same horn, honking for longer than a few hops, is its own event.
+    hops = _dual_tone_car(12)
+    for i in range(3, 8):
+        hops[i] = [*hops[i], _det(-6.0, 60.0, (330.0,))]
+    assert sorted(c.hits[0][1].azimuth_deg for c in _run(hops)) == [-6.0, 5.0]
+    # And a tap of another pitch inside a long honk stays, however short.
+    hops = _dual_tone_car(12)
+    for i in range(3, 5):
+        hops[i] = [*hops[i], _det(-6.0, 60.0, (472.0,))]
+    assert sorted(c.hits[0][1].azimuth_deg for c in _run(hops)) == [-6.0, 5.0]
