@@ -10,17 +10,20 @@ the last position). A second blast from the same direction within
 `merge_gap_s` (a double or triple tap) joins the first event: one honk, one fine. A track whose
 pitch glides, rises and falls, or steps like a siren's (and taps that do so together), whose pitch
 lies on a sweep the detector read in the hops around it, whose two pitches take turns like a
-hi-lo siren's, or whose even partials stay well below the odd ones over the whole track (a
+hi-lo siren's (or whose one pitch takes its turn between another tone's unlocalized turns), or
+whose even partials stay well below the odd ones over the whole track (a
 square-wave driven siren or buzzer), is dropped: a siren is never evidence. So is a track whose
 odd partials stay well below its even ones while its octave up is above the horns' range. Where
 a siren was heard sweeping, what sounds from its direction within two seconds goes with it (its
-steadier stretches, and the emergency vehicle's own horn, which is exempt).
+steadier stretches, and the emergency vehicle's own horn, which is exempt). A track of a few
+hops at another track's pitch, inside its time, is that horn localized astray, not an event.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -138,7 +141,8 @@ class Tracker:
         for t in self.active:
             self._close(t)
         self.active = []
-        out, self.pending = self.pending, []
+        out = [p for p in self.pending if not self._took_turns(p.hits, p.voices[0], around=True)]
+        self.pending = []
         return out
 
     # ------------------------------------------------------------------
@@ -160,7 +164,7 @@ class Tracker:
         if self._siren(t.hits, t.voices[0]):  # decided, so it has its voices
             self._siren_heard(t.hits)
             return
-        if self._swept(t):  # not remembered as a siren heard: its sweep was not localized
+        if self._swept(t) or self._took_turns(t.hits, t.voices[0]):  # not remembered: not localized
             return
         deficit = float(np.median([d.even_deficit_db for _, d in t.hits]))
         if deficit > self.cfg.max_even_deficit_db:
@@ -235,6 +239,52 @@ class Tracker:
         contour = [*ahead, *traj.tolist(), *behind]
         return (max(contour) - min(contour)) / float(np.median(contour)) > self.cfg.max_pitch_glide
 
+    def _took_turns(self, hits: list[tuple[float, Detection]], seed: float, around: bool = False) -> bool:
+        """Is the track one turn of a hi-lo siren whose other turns were heard but not localized?
+
+        The other tone: a run a `_HILO_RATIO` away that ends within `_HANDOVER_GAP` hops of the
+        track's start and is silent during the track. Then a turn is taken when, just before that
+        run, the track's own tone ran (within `_TURN_TONE`): checked when the track closes; or,
+        with `around` (when a finished track is released, `merge_gap_s` later, so that what
+        followed it is known), when the other tone comes back within `_HANDOVER_GAP` hops of the
+        track's end — provided the detector had room to read it during the track (at most one
+        comb in three of four hops), since a dual-tone horn's two combs can hide a siren's tone
+        for as long as it honks. Runs are at least `_HILO_RUN` hops.
+
+        Why: a hi-lo siren whose two tones are both localized is `_alternating_tones`' case, but
+        often only some of its turns are (the others too weak, or not read as a horn's comb at
+        all), and a turn alone holds its pitch like a horn (816 Hz for 0.65 s between turns of
+        586 Hz, heard but never localized). A horn does not start the moment another tone
+        stops, in a place where it could not have been hidden, and stop the moment it resumes;
+        that the other tone be silent during the track keeps a horn that merely shares the street
+        with a siren sounding elsewhere.
+        """
+        _, traj = _pitch_trajectory(hits, seed)
+        if len(traj) == 0:
+            return False
+        tone = float(traj[0])
+        t0, t1 = hits[0][0], hits[-1][0]
+        before = [c for c in reversed(self._pitch_log) if c[0] < t0 - 1e-6]
+        during = [c[1] for c in self._pitch_log if t0 - 1e-6 <= c[0] <= t1 + 1e-6]
+        voices = [f for _, d in hits for f in d.f0_hz]
+
+        def partner(f: float) -> bool:
+            apart = _HILO_RATIO[0] <= max(f / tone, tone / f) <= _HILO_RATIO[1]
+            return apart and not any(abs(f / v - 1) <= _CONTOUR_STEP for v in voices)
+
+        other = _run_near(before, 0, partner)
+        if other is None:
+            return False
+        last, end = other
+        if sum(any(abs(f / last - 1) <= _CONTOUR_STEP for f in p) for p in during) > 0.25 * len(during):
+            return False  # the other tone goes on: it is another source, not a turn taken
+        if not around:
+            return _run_near(before, end, lambda f: abs(f / tone - 1) <= _TURN_TONE) is not None
+        if sum(len(p) <= 1 for p in during) < 0.75 * len(during):
+            return False
+        after = [c for c in self._pitch_log if c[0] > t1 + 1e-6]
+        return _run_near(after, 0, lambda f: abs(f / last - 1) <= _TURN_TONE) is not None
+
     def _siren_heard(self, hits: list[tuple[float, Detection]]) -> None:
         """Remember a siren's hops; what waits for release from near it goes too (see `_near`)."""
         self._sirens.append(hits)
@@ -250,7 +300,8 @@ class Tracker:
                 for t in self.active
             )
             if now - p.t_end > self.cfg.merge_gap_s and not waiting:
-                out.append(p)
+                if not self._took_turns(p.hits, p.voices[0], around=True):
+                    out.append(p)
             else:
                 keep.append(p)
         self.pending = keep
@@ -271,6 +322,8 @@ _Combs = tuple[float, tuple[float, ...], tuple[Detection, ...]]  # a hop's time,
 _CONTOUR_HOPS = 60  # 3 s of every hop's combs, for `Tracker._swept`
 _CONTOUR_MIN_HOPS = 4  # 0.2 s beyond the track: a sustained sweep, not scraps of another comb
 _CONTOUR_STEP = 0.06  # a wail moves 3–5 % a hop; more is another source's comb
+_HANDOVER_GAP = 2  # hops between one tone of a hi-lo siren stopping and the other starting
+_TURN_TONE = 0.04  # a hi-lo tone's pitch from one turn to its next (Doppler of a slow approach)
 _PATH_RMS_DEG = 0.5  # a straight line that misses a track's hops by more cuts a curve
 _STRAY_HITS = 3  # hops a comb localized astray holds before its source's own hops take it back
 _STRAY_SLACK_S = 0.1  # two hops: the astray hops may lead or trail the source's own track
@@ -378,7 +431,7 @@ def _follow(hits: list[tuple[float, Detection]], seed: float) -> list[tuple[floa
     return out
 
 
-def _contour(hops: list[_Combs], start: float, at: Detection, gate_deg: float) -> list[float]:
+def _contour(hops: list[_Combs], start: float, at: Detection | None, gate_deg: float) -> list[float]:
     """Pitches followed from `start` through consecutive `hops` (nearest first): the closest comb
     within `_CONTOUR_STEP` of the last one, until a hop has none or that comb was localized more
     than `gate_deg` away from `at`. No octave folding: a wail an octave above a car horn's pitch,
@@ -389,11 +442,23 @@ def _contour(hops: list[_Combs], start: float, at: Detection, gate_deg: float) -
         best = min(pitches, key=lambda f: abs(f / last - 1), default=None)
         if best is None or abs(best / last - 1) > _CONTOUR_STEP:
             break
-        if any(best in d.f0_hz and _angle(d, at) > gate_deg for d in dets):
+        if at is not None and any(best in d.f0_hz and _angle(d, at) > gate_deg for d in dets):
             break
         out.append(best)
         last = best
     return out
+
+
+def _run_near(hops: list[_Combs], start: int, fits: Callable[[float], bool]) -> tuple[float, int] | None:
+    """A run of at least `_HILO_RUN` hops of a tone that `fits`, beginning within `_HANDOVER_GAP`
+    hops of `hops[start]` (nearest first) and followed by `_contour`: (its farthest pitch, the
+    index just past it), or None."""
+    for j in range(start, min(start + _HANDOVER_GAP + 1, len(hops))):
+        f = next((f for f in hops[j][1] if fits(f)), None)
+        if f is not None:
+            run = [f, *_contour(hops[j + 1 :], f, None, 0.0)]
+            return (run[-1], j + len(run)) if len(run) >= _HILO_RUN else None
+    return None
 
 
 def _siren_like(
