@@ -228,8 +228,13 @@ def test_a_few_hops_of_a_horns_pitch_localized_astray_are_not_an_event_of_their_
     astray = [[_det(-1.0, 80.0, (412.0,))], [_det(-1.0, 80.0, (415.0,)), _det(5.0, 200.0, (320.0,))]]
     closed = _run([*astray, *car])
     assert [c.hits[0][1].azimuth_deg for c in closed] == [5.0]
-    # A second car with the same horn, honking for longer than a few hops, is its own event.
+    # A façade's reflection: the car's pitch, weaker, 30° aside, from the third hop on: dropped.
     hops = _dual_tone_car(12)
+    for i in range(3, 10):
+        hops[i] = [*hops[i], _det(-25.0, 90.0, (330.0,))]
+    assert [c.hits[0][1].azimuth_deg for c in _run(hops)] == [5.0]
+    # A second car with the same horn that started first is its own event, however quiet.
+    hops = [[_det(-6.0, 60.0, (330.0,))] for _ in range(3)] + _dual_tone_car(12)
     for i in range(3, 8):
         hops[i] = [*hops[i], _det(-6.0, 60.0, (330.0,))]
     assert sorted(c.hits[0][1].azimuth_deg for c in _run(hops)) == [-6.0, 5.0]

@@ -181,7 +181,7 @@ class Tracker:
         if any(_near(t.hits, s) for s in self._sirens):
             return
         others = [o for o in [*self.active, *self.pending] if o is not t]
-        if any(_overtone_ghost(t.hits, o.hits) or _stray_hops(t.hits, o.hits) for o in others):
+        if any(_overtone_ghost(t.hits, o.hits) or _heard_elsewhere(t.hits, o.hits) for o in others):
             return
         c = ClosedTrack(t.t_start, t.t_end, t.decided_at, t.hits, t.wind, t.beam, t.voices)
         for p in self.pending:
@@ -328,6 +328,7 @@ _PATH_RMS_DEG = 0.5  # a straight line that misses a track's hops by more cuts a
 _STRAY_HITS = 3  # hops a comb localized astray holds before its source's own hops take it back
 _STRAY_SLACK_S = 0.1  # two hops: the astray hops may lead or trail the source's own track
 _STRAY_PITCH = 0.02  # the same horn's pitch, hop to hop, onset settling aside
+_STRAY_MULTIPLES = (1, 2, 3)  # a comb of its partials read where its lower ones are notched
 _GHOST_RATIOS = (1 / 2, 2 / 3, 3 / 2, 2.0, 5 / 2, 3.0, 4.0)  # not 4/3, 5/4: dual-tone horn intervals
 
 
@@ -350,26 +351,31 @@ def _overtone_ghost(hits: list[tuple[float, Detection]], other: list[tuple[float
     return bool(any(np.any(np.abs(ratios / r - 1) < 0.02) for r in _GHOST_RATIOS))
 
 
-def _stray_hops(hits: list[tuple[float, Detection]], other: list[tuple[float, Detection]]) -> bool:
-    """True when a track of a few hops is another track's horn localized astray, not a horn of its own.
+def _heard_elsewhere(hits: list[tuple[float, Detection]], other: list[tuple[float, Detection]]) -> bool:
+    """True when a track is another track's horn heard from somewhere else, not a horn of its own.
 
-    A horn's comb is now and then placed away from its source for a hop or two: its upper voice
-    at the onset, before the lower one is heard (6° off), a sidelobe winning while a beeper
-    masks part of the comb (38° off), or a spot between the horn and a siren beside it. Such a
-    track is short (at most `_STRAY_HITS` hits), lies within the other track's time (give or take
+    Two ways: a horn's comb is now and then placed away from its source for a hop or two (its
+    upper voice at the onset, before the lower one is heard, 6° off; a sidelobe winning while a
+    beeper masks part of the comb, 38° off; a spot between the horn and a siren beside it); and a
+    façade's reflection of the horn, which arrives later and weaker, is localized where the
+    façade mirrors the vehicle (25–50° aside) in the hops where the direct sound is notched by
+    the road's reflection. Either track lies within the other's time (give or take
     `_STRAY_SLACK_S`), is not louder per hop, and every hop's pitch is one the other track sounds
-    (within `_STRAY_PITCH`). Two vehicles with the same horn honking at once still make two
-    events when the second honks for longer than a tap, or starts or ends apart; a tap of the
-    same pitch inside another's long honk is lost — a missed honk, not a fine at the wrong place.
+    (within `_STRAY_PITCH`; or twice or three times it, a comb of its upper partials that the
+    detector reads where the road's reflection notches the lower ones); a stray one is short (at most `_STRAY_HITS` hits), a reflection
+    starts after the source. Two vehicles with the same horn honking at once still make two
+    events when the second starts first, or ends apart; one that starts during the other's honk,
+    the same pitch and quieter, is lost — a missed honk, not a fine at the wrong place.
     """
-    if len(hits) > _STRAY_HITS or len(other) <= len(hits):
+    stray = len(hits) <= _STRAY_HITS and len(hits) < len(other)
+    if not (stray or hits[0][0] > other[0][0]):
         return False
     t0, t1 = other[0][0] - _STRAY_SLACK_S, other[-1][0] + _STRAY_SLACK_S
     if not all(t0 <= t <= t1 for t, _ in hits):
         return False
     if np.mean([d.power for _, d in hits]) > np.mean([d.power for _, d in other]):
         return False
-    voices = np.array([f for _, d in other for f in d.f0_hz])
+    voices = np.array([f * k for _, d in other for f in d.f0_hz for k in _STRAY_MULTIPLES])
     return all(np.any(np.abs(voices / d.f0_hz[0] - 1) <= _STRAY_PITCH) for _, d in hits)
 
 
