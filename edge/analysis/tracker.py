@@ -328,6 +328,7 @@ _PATH_RMS_DEG = 0.5  # a straight line that misses a track's hops by more cuts a
 _STRAY_HITS = 3  # hops a comb localized astray holds before its source's own hops take it back
 _STRAY_SLACK_S = 0.1  # two hops: the astray hops may lead or trail the source's own track
 _STRAY_PITCH = 0.02  # the same horn's pitch, hop to hop, onset settling aside
+_ECHO_LAG_S = 0.1  # two hops: a reflection localized from then on; two cars honking at once start together
 _STRAY_MULTIPLES = (1, 2, 3)  # a comb of its partials read where its lower ones are notched
 _GHOST_RATIOS = (1 / 2, 2 / 3, 3 / 2, 2.0, 5 / 2, 3.0, 4.0)  # not 4/3, 5/4: dual-tone horn intervals
 
@@ -362,13 +363,14 @@ def _heard_elsewhere(hits: list[tuple[float, Detection]], other: list[tuple[floa
     the road's reflection. Either track lies within the other's time (give or take
     `_STRAY_SLACK_S`), is not louder per hop, and every hop's pitch is one the other track sounds
     (within `_STRAY_PITCH`; or twice or three times it, a comb of its upper partials that the
-    detector reads where the road's reflection notches the lower ones); a stray one is short (at most `_STRAY_HITS` hits), a reflection
-    starts after the source. Two vehicles with the same horn honking at once still make two
-    events when the second starts first, or ends apart; one that starts during the other's honk,
-    the same pitch and quieter, is lost — a missed honk, not a fine at the wrong place.
+    detector reads where the road's reflection notches the lower ones). A stray track is short
+    (at most `_STRAY_HITS` hits); a reflection starts at least `_ECHO_LAG_S` after the source.
+    Two vehicles with the same horn honking together still make two events (the CLEAN-SC case),
+    and so does a second one that starts first or ends apart; one that starts during the other's
+    honk, at its pitch and quieter, is lost — a missed honk, not a fine at the wrong place.
     """
     stray = len(hits) <= _STRAY_HITS and len(hits) < len(other)
-    if not (stray or hits[0][0] > other[0][0]):
+    if not (stray or hits[0][0] >= other[0][0] + _ECHO_LAG_S - 1e-6):
         return False
     t0, t1 = other[0][0] - _STRAY_SLACK_S, other[-1][0] + _STRAY_SLACK_S
     if not all(t0 <= t <= t1 for t, _ in hits):
