@@ -271,6 +271,10 @@ def test_one_turn_of_a_hi_lo_siren_whose_other_turns_were_not_localized_is_dropp
     # A horn at one tone's pitch while a siren elsewhere goes on with its other tone: kept.
     siren = [*[((hi,), [])] * 9, *heard]
     assert len(_run_with_pitches([*siren, *turn(hi, 8, (lo,))])) == 1
+    # A scooter at 494 Hz just as a 573 Hz tone stopped, beside a hi-lo siren whose 479 Hz turn
+    # sounded during that tone too: no turns were taken, kept.
+    beside = [*[((479.0,), [])] * 9, *[((634.0, 573.0), [])] * 5, *[((479.0, 573.0), [])] * 2]
+    assert len(_run_with_pitches([*beside, *turn(494.0, 4)])) == 1
     # A dual-tone horn whose two combs filled the detector's slots while it honked, the other
     # tone unread then but heard before and after: kept.
     assert len(_run_with_pitches([*heard, *turn(hi, 13, (650.0,)), *heard])) == 1

@@ -256,8 +256,9 @@ class Tracker:
         all), and a turn alone holds its pitch like a horn (816 Hz for 0.65 s between turns of
         586 Hz, heard but never localized). A horn does not start the moment another tone
         stops, in a place where it could not have been hidden, and stop the moment it resumes;
-        that the other tone be silent during the track keeps a horn that merely shares the street
-        with a siren sounding elsewhere.
+        that the other tone be silent during the track, and the track's tone during the other's
+        run, keeps a horn that merely shares the street with a siren sounding elsewhere (a
+        scooter at 494 Hz just as a 573 Hz tone stopped, beside a hi-lo siren's 479 Hz turns).
         """
         _, traj = _pitch_trajectory(hits, seed)
         if len(traj) == 0:
@@ -275,9 +276,11 @@ class Tracker:
         other = _run_near(before, 0, partner)
         if other is None:
             return False
-        last, end = other
+        last, first, end = other
         if sum(any(abs(f / last - 1) <= _CONTOUR_STEP for f in p) for p in during) > 0.25 * len(during):
             return False  # the other tone goes on: it is another source, not a turn taken
+        if sum(any(abs(f / tone - 1) <= _TURN_TONE for f in c[1]) for c in before[first:end]) > 1:
+            return False  # the track's tone sounded during the other's run (beyond a handover hop)
         if not around:
             return _run_near(before, end, lambda f: abs(f / tone - 1) <= _TURN_TONE) is not None
         if sum(len(p) <= 1 for p in during) < 0.75 * len(during):
@@ -457,15 +460,15 @@ def _contour(hops: list[_Combs], start: float, at: Detection | None, gate_deg: f
     return out
 
 
-def _run_near(hops: list[_Combs], start: int, fits: Callable[[float], bool]) -> tuple[float, int] | None:
+def _run_near(hops: list[_Combs], start: int, fits: Callable[[float], bool]) -> tuple[float, int, int] | None:
     """A run of at least `_HILO_RUN` hops of a tone that `fits`, beginning within `_HANDOVER_GAP`
     hops of `hops[start]` (nearest first) and followed by `_contour`: (its farthest pitch, the
-    index just past it), or None."""
+    index of its first hop, the index just past it), or None."""
     for j in range(start, min(start + _HANDOVER_GAP + 1, len(hops))):
         f = next((f for f in hops[j][1] if fits(f)), None)
         if f is not None:
             run = [f, *_contour(hops[j + 1 :], f, None, 0.0)]
-            return (run[-1], j + len(run)) if len(run) >= _HILO_RUN else None
+            return (run[-1], j, j + len(run)) if len(run) >= _HILO_RUN else None
     return None
 
 
