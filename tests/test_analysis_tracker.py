@@ -278,3 +278,15 @@ def test_one_turn_of_a_hi_lo_siren_whose_other_turns_were_not_localized_is_dropp
     # A dual-tone horn whose two combs filled the detector's slots while it honked, the other
     # tone unread then but heard before and after: kept.
     assert len(_run_with_pitches([*heard, *turn(hi, 13, (650.0,)), *heard])) == 1
+
+
+def test_a_few_hops_of_a_dropped_tracks_pitch_localized_elsewhere_are_no_horn_either():
+    # A louder truck (258/322 Hz) and, inside its honk, a 389 Hz comb at -9° (3/2 of 258 Hz: a
+    # comb read off the truck's overtones, dropped); its last two hops are placed 44° away, one
+    # read at its pitch and one an octave up (so no ratio of the truck's voices between them).
+    hops = [[_det(-4.0, 300.0, (258.0, 322.0))] for _ in range(12)]
+    for i in range(3, 8):
+        hops[i] = [*hops[i], _det(-9.0, 100.0, (389.0,))]
+    hops[8] = [*hops[8], _det(35.0, 90.0, (390.0,))]
+    hops[9] = [*hops[9], _det(35.0, 90.0, (774.0,))]
+    assert [c.hits[0][1].azimuth_deg for c in _run(hops)] == [-4.0]

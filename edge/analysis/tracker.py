@@ -15,8 +15,9 @@ whose even partials stay well below the odd ones over the whole track (a
 square-wave driven siren or buzzer), is dropped: a siren is never evidence. So is a track whose
 odd partials stay well below its even ones while its octave up is above the horns' range. Where
 a siren was heard sweeping, what sounds from its direction within two seconds goes with it (its
-steadier stretches, and the emergency vehicle's own horn, which is exempt). A track of a few
-hops at another track's pitch, inside its time, is that horn localized astray, not an event.
+steadier stretches, and the emergency vehicle's own horn, which is exempt). A track at another
+track's pitch, inside its time and not louder, is that sound heard from elsewhere, not an event:
+a few hops localized astray (also of a track found no horn), or a façade's later reflection.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ class Tracker:
         self.pending: list[ClosedTrack] = []
         self._sirens: list[list[tuple[float, Detection]]] = []  # hops of recent siren tracks
         self._pitch_log: deque[_Combs] = deque(maxlen=_CONTOUR_HOPS)
+        self._dropped: list[list[tuple[float, Detection]]] = []  # hops of tracks found no horn
 
     def update(self, obs: HopObservation) -> list[ClosedTrack]:
         self._pitch_log.append((0.5 * (obs.t_start + obs.t_end), obs.pitches, obs.detections))
@@ -135,6 +137,7 @@ class Tracker:
         for t in closed:
             self._close(t)
         self._sirens = [s for s in self._sirens if obs.t_end - s[-1][0] <= _SIREN_HOLD_S]
+        self._dropped = [h for h in self._dropped if obs.t_end - h[-1][0] <= _DROPPED_HOLD_S]
         return self._release_pending(obs.t_end)
 
     def flush(self) -> list[ClosedTrack]:
@@ -161,27 +164,9 @@ class Tracker:
     def _close(self, t: Track) -> None:
         if t.decided_at is None or t.t_end - t.t_start < self.cfg.min_duration_s:
             return
-        if self._siren(t.hits, t.voices[0]):  # decided, so it has its voices
-            self._siren_heard(t.hits)
-            return
-        if self._swept(t) or self._took_turns(t.hits, t.voices[0]):  # not remembered: not localized
-            return
-        deficit = float(np.median([d.even_deficit_db for _, d in t.hits]))
-        if deficit > self.cfg.max_even_deficit_db:
-            # Square-wave drive over the whole track: an electronic siren, or a buzzer or a bird's
-            # odd-partial call (so not remembered as a siren: its direction stays enforced).
-            return
-        f0 = float(np.median([d.f0_hz[0] for _, d in t.hits]))
-        if deficit < self.cfg.min_even_deficit_db and 2 * f0 > self.f0_max_hz:
-            # The comb's odd partials sit far below its even ones: it is a sound an octave higher
-            # read an octave low, and that octave is above the horns' range (a wail's top at
-            # 1.35 kHz as "676 Hz"). Within the range it is a horn's comb read an octave low (a
-            # 980 Hz scooter tap as "490 Hz", beside a siren): kept.
-            return
-        if any(_near(t.hits, s) for s in self._sirens):
-            return
-        others = [o for o in [*self.active, *self.pending] if o is not t]
-        if any(_overtone_ghost(t.hits, o.hits) or _heard_elsewhere(t.hits, o.hits) for o in others):
+        if self._not_a_horn(t):
+            # Kept a while: a few hops of its pitch localized elsewhere are no horn either.
+            self._dropped.append(t.hits)
             return
         c = ClosedTrack(t.t_start, t.t_end, t.decided_at, t.hits, t.wind, t.beam, t.voices)
         for p in self.pending:
@@ -205,6 +190,32 @@ class Tracker:
                 p.beam = p.beam + c.beam
                 return
         self.pending.append(c)
+
+    def _not_a_horn(self, t: Track) -> bool:
+        """The rules a decided track must pass to become an event (see the module docstring)."""
+        if self._siren(t.hits, t.voices[0]):  # decided, so it has its voices
+            self._siren_heard(t.hits)
+            return True
+        if self._swept(t) or self._took_turns(t.hits, t.voices[0]):  # not remembered: not localized
+            return True
+        deficit = float(np.median([d.even_deficit_db for _, d in t.hits]))
+        if deficit > self.cfg.max_even_deficit_db:
+            # Square-wave drive over the whole track: an electronic siren, or a buzzer or a bird's
+            # odd-partial call (so not remembered as a siren: its direction stays enforced).
+            return True
+        f0 = float(np.median([d.f0_hz[0] for _, d in t.hits]))
+        if deficit < self.cfg.min_even_deficit_db and 2 * f0 > self.f0_max_hz:
+            # The comb's odd partials sit far below its even ones: it is a sound an octave higher
+            # read an octave low, and that octave is above the horns' range (a wail's top at
+            # 1.35 kHz as "676 Hz"). Within the range it is a horn's comb read an octave low (a
+            # 980 Hz scooter tap as "490 Hz", beside a siren): kept.
+            return True
+        if any(_near(t.hits, s) for s in self._sirens):
+            return True
+        others = [o.hits for o in [*self.active, *self.pending] if o is not t]
+        if any(_overtone_ghost(t.hits, o) for o in others):
+            return True
+        return any(_heard_elsewhere(t.hits, o) for o in [*others, *self._dropped])
 
     def _siren(self, hits: list[tuple[float, Detection]], seed: float, arc: bool = True) -> bool:
         """Pitches that sweep like a siren's (`_siren_like`, from `seed`) or take turns like a
@@ -318,6 +329,7 @@ _HELD = 0.02  # a pitch held from one hop to the next (Doppler moves it < 1 %)
 _ARC = 0.03  # rise-and-fall (or fall-and-rise) of a wail's top (bottom)
 _SIREN_HOLD_S = 2.0  # a siren exempts its direction this long around the hops it was heard in
 _SIREN_NEAR_DEG = 8.0
+_DROPPED_HOLD_S = 1.0  # a dropped track's hops, for `_heard_elsewhere` (strays lie within 0.1 s of it)
 _SIREN_DRIFT = 15.0  # °/s: how far from its last heard direction a siren may have moved
 _HILO_RATIO = (1.12, 1.5)  # two-tone sirens: 1.2–1.4 (e.g. 450/600 Hz, 770/960 Hz)
 _HILO_RUN = 3  # hops (0.15 s) of one tone alone; a hi-lo siren holds each for 0.35–0.8 s
