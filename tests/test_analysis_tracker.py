@@ -50,6 +50,15 @@ def test_a_comb_read_off_a_louder_horns_overtones_is_not_an_event():
     assert len(closed) == 1 and closed[0].hits[0][1].azimuth_deg == 5.0
 
 
+def test_a_horn_at_a_simple_ratio_of_a_louder_one_far_from_it_is_kept():
+    # 645 Hz = 3/2 × 430 Hz again, but 20° away: another car's own horn, not the louder one's
+    # overtones (a comb read off them localizes near that source).
+    hops = _dual_tone_car(12)
+    for i in range(3, 7):
+        hops[i] = [*hops[i], _det(-15.0, 60.0, (645.0,))]
+    assert sorted(c.hits[0][1].azimuth_deg for c in _run(hops)) == [-15.0, 5.0]
+
+
 def test_a_second_horn_during_a_long_one_is_kept():
     hops = _dual_tone_car(12)
     for i in range(3, 7):  # another vehicle's horn at an unrelated pitch

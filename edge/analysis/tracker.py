@@ -345,6 +345,7 @@ _STRAY_SLACK_S = 0.1  # two hops: the astray hops may lead or trail the source's
 _STRAY_PITCH = 0.02  # the same horn's pitch, hop to hop, onset settling aside
 _ECHO_LAG_S = 0.1  # two hops: a reflection localized from then on; two cars honking at once start together
 _STRAY_MULTIPLES = (1, 2, 3)  # a comb of its partials read where its lower ones are notched
+_GHOST_NEAR_DEG = 10.0  # a comb of another source's partials localizes near it (4° seen)
 _GHOST_RATIOS = (1 / 2, 2 / 3, 3 / 2, 2.0, 5 / 2, 3.0, 4.0)  # not 4/3, 5/4: dual-tone horn intervals
 
 
@@ -354,12 +355,18 @@ def _overtone_ghost(hits: list[tuple[float, Detection]], other: list[tuple[float
     A dual-tone horn's two voices share overtones (3 × 430 Hz ≈ 2 × 640 Hz …), so the detector may
     read a third "comb" off them; it holds only scraps of the source's energy, localizes off it
     and would put a fine on the neighbour. Such a track lives inside the louder track's time
-    (≥ 80 % of its hops), is weaker, and its pitch is a simple ratio of one of that track's voices.
+    (≥ 80 % of its hops), is weaker, lies within `_GHOST_NEAR_DEG` of it (its energy is that
+    source's: 4° off seen), and its pitch is a simple ratio of one of that track's voices. A car
+    honking 21° away at 3/2 of a louder truck's pitch is a horn of its own (seen, and was lost).
     """
     times = {round(t, 4) for t, _ in other}
     if sum(round(t, 4) in times for t, _ in hits) < 0.8 * len(hits):
         return False
     if sum(d.power for _, d in hits) >= sum(d.power for _, d in other):
+        return False
+    _, az, el = track_direction(hits)
+    _, az_o, el_o = track_direction(other)
+    if angle_deg(az, el, az_o, el_o) > _GHOST_NEAR_DEG:
         return False
     f0 = float(np.median([f for _, d in hits for f in d.f0_hz[:1]]))
     voices = np.array([f for _, d in other for f in d.f0_hz])
