@@ -254,39 +254,29 @@ def test_a_few_hops_of_a_horns_pitch_localized_astray_are_not_an_event_of_their_
     assert sorted(c.hits[0][1].azimuth_deg for c in _run(hops)) == [-6.0, 5.0]
 
 
-def _run_with_pitches(hops: list[tuple[tuple[float, ...], list[Detection]]]) -> list:
-    """`_run`, with every comb the detector read in each hop (localized or not)."""
-    tracker = Tracker(TrackerConfig(), threshold=0.5, release=0.3, f0_max_hz=1150.0)
-    out = []
-    for i, (pitches, dets) in enumerate([*hops, *[((), [])] * 20]):
-        obs = HopObservation(i * HOP, (i + 1) * HOP, (i + 1.5) * HOP, tuple(dets), False, pitches)
-        out.extend(tracker.update(obs))
-    return out + tracker.flush()
-
-
 def test_one_turn_of_a_hi_lo_siren_whose_other_turns_were_not_localized_is_dropped():
     lo, hi = 586.0, 816.0
-    heard = [((lo,), [])] * 9  # a turn read by the detector but never localized
+    heard = [([], (lo,))] * 9  # a turn read by the detector but never localized
 
     def turn(pitch: float, n: int, also: tuple[float, ...] = ()) -> list:
-        return [((pitch, *also), [_det(-1.5, 100.0, (pitch,))])] * n
+        return [([_det(-1.5, 100.0, (pitch,))], (pitch, *also))] * n
 
     # The third turn localized (lo, hi, then lo again): dropped when it closes.
-    assert _run_with_pitches([*heard, *[((hi,), [])] * 9, *turn(lo, 8)]) == []
+    assert _run_with_combs([*heard, *[([], (hi,))] * 9, *turn(lo, 8)]) == []
     # The second turn localized, between two unlocalized ones: dropped when it is released.
-    assert _run_with_pitches([*heard, *turn(hi, 13), *heard]) == []
+    assert _run_with_combs([*heard, *turn(hi, 13), *heard]) == []
     # A horn after another tone stopped, with nothing after: kept.
-    assert len(_run_with_pitches([*heard, *turn(hi, 13)])) == 1
+    assert len(_run_with_combs([*heard, *turn(hi, 13)])) == 1
     # A horn at one tone's pitch while a siren elsewhere goes on with its other tone: kept.
-    siren = [*[((hi,), [])] * 9, *heard]
-    assert len(_run_with_pitches([*siren, *turn(hi, 8, (lo,))])) == 1
+    siren = [*[([], (hi,))] * 9, *heard]
+    assert len(_run_with_combs([*siren, *turn(hi, 8, (lo,))])) == 1
     # A scooter at 494 Hz just as a 573 Hz tone stopped, beside a hi-lo siren whose 479 Hz turn
     # sounded during that tone too: no turns were taken, kept.
-    beside = [*[((479.0,), [])] * 9, *[((634.0, 573.0), [])] * 5, *[((479.0, 573.0), [])] * 2]
-    assert len(_run_with_pitches([*beside, *turn(494.0, 4)])) == 1
+    beside = [*[([], (479.0,))] * 9, *[([], (634.0, 573.0))] * 5, *[([], (479.0, 573.0))] * 2]
+    assert len(_run_with_combs([*beside, *turn(494.0, 4)])) == 1
     # A dual-tone horn whose two combs filled the detector's slots while it honked, the other
     # tone unread then but heard before and after: kept.
-    assert len(_run_with_pitches([*heard, *turn(hi, 13, (650.0,)), *heard])) == 1
+    assert len(_run_with_combs([*heard, *turn(hi, 13, (650.0,)), *heard])) == 1
 
 
 def test_a_few_hops_of_a_dropped_tracks_pitch_localized_elsewhere_are_no_horn_either():

@@ -240,8 +240,7 @@ class Tracker:
         times, traj = _pitch_trajectory(t.hits, t.voices[0])
         if len(traj) == 0:
             return False
-        before = [c for c in reversed(self._pitch_log) if c[0] < times[0] - 1e-6]
-        after = [c for c in self._pitch_log if c[0] > times[-1] + 1e-6]
+        before, _, after = self._log_around(float(times[0]), float(times[-1]))
         gate = self.cfg.gate_deg
         ahead = _contour(before, float(traj[0]), t.hits[0][1], gate)
         behind = _contour(after, float(traj[-1]), t.hits[-1][1], gate)
@@ -275,9 +274,7 @@ class Tracker:
         if len(traj) == 0:
             return False
         tone = float(traj[0])
-        t0, t1 = hits[0][0], hits[-1][0]
-        before = [c for c in reversed(self._pitch_log) if c[0] < t0 - 1e-6]
-        during = [c[1] for c in self._pitch_log if t0 - 1e-6 <= c[0] <= t1 + 1e-6]
+        before, during, after = self._log_around(hits[0][0], hits[-1][0])
         voices = [f for _, d in hits for f in d.f0_hz]
 
         def partner(f: float) -> bool:
@@ -288,16 +285,23 @@ class Tracker:
         if other is None:
             return False
         last, first, end = other
-        if sum(any(abs(f / last - 1) <= _CONTOUR_STEP for f in p) for p in during) > 0.25 * len(during):
+        if sum(any(abs(f / last - 1) <= _CONTOUR_STEP for f in c[1]) for c in during) > 0.25 * len(during):
             return False  # the other tone goes on: it is another source, not a turn taken
         if sum(any(abs(f / tone - 1) <= _TURN_TONE for f in c[1]) for c in before[first:end]) > 1:
             return False  # the track's tone sounded during the other's run (beyond a handover hop)
         if not around:
             return _run_near(before, end, lambda f: abs(f / tone - 1) <= _TURN_TONE) is not None
-        if sum(len(p) <= 1 for p in during) < 0.75 * len(during):
+        if sum(len(c[1]) <= 1 for c in during) < 0.75 * len(during):
             return False
-        after = [c for c in self._pitch_log if c[0] > t1 + 1e-6]
         return _run_near(after, 0, lambda f: abs(f / last - 1) <= _TURN_TONE) is not None
+
+    def _log_around(self, t0: float, t1: float) -> tuple[list[_Combs], list[_Combs], list[_Combs]]:
+        """The pitch log's hops before `t0` (nearest first), from `t0` to `t1`, and after `t1`."""
+        eps = 1e-6  # hop times are hop centres; a hit's time is its hop's
+        before = [c for c in reversed(self._pitch_log) if c[0] < t0 - eps]
+        during = [c for c in self._pitch_log if t0 - eps <= c[0] <= t1 + eps]
+        after = [c for c in self._pitch_log if c[0] > t1 + eps]
+        return before, during, after
 
     def _siren_heard(self, hits: list[tuple[float, Detection]]) -> None:
         """Remember a siren's hops; what waits for release from near it goes too (see `_near`)."""
@@ -504,10 +508,10 @@ def _siren_like(
     simulated car horn), a wail's piece by more. A piece of two or three pitches needs a 5 % step:
     the top or bottom of a wail slows down enough to pass the detector in two hops (531 → 484 Hz
     in 0.15 s), unless three pitches rise once, by at most `_ONSET_STEP`, into a held one: a
-    tap's onset, not a sweep. And a pitch that rises and falls again by `_ARC` or more, after the first hop, is
-    a wail's top or bottom (728 → 794 → 743 Hz in 1 s: one slope through it is flat); a horn's
-    pitch only settles at the onset and then drifts one way, by Doppler (`arc` False skips this
-    test, for the taps of a double honk joined together).
+    tap's onset, not a sweep. And a pitch that rises and falls again by `_ARC` or more, after
+    the first hop, is a wail's top or bottom (728 → 794 → 743 Hz in 1 s: one slope through it is
+    flat); a horn's pitch only settles at the onset and then drifts one way, by Doppler (`arc`
+    False skips this test, for the taps of a double honk joined together).
     """
     times, traj = _pitch_trajectory(hits, seed)
     if len(traj) < 2:
