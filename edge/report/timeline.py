@@ -22,6 +22,7 @@ LANE_H, GAP, TOP, AXIS_H = 110, 18, 8, 34
 MAX_POINTS = 3000  # per line: finer than the plot's pixels
 MAX_PEAKS = 4000  # localized peaks drawn, the strongest first
 LANES = ("events", "p(horn)", "level dB", "azimuth °")
+_TRUTH_LABEL_PX = 70  # a "truth horn" label's width: closer labels go on the other row
 
 
 def _num(v: float) -> str:
@@ -121,15 +122,19 @@ def timeline_svg(run: ReplayRun) -> str:
         parts.append(
             f'<text class="band-label" x="{_num(x0 + 2)}" y="{TOP + 100 - 12 * (i % 4)}">{escape(c.label)}</text>'
         )
-    for h in horns:
+    row, last_x = 0, -np.inf
+    for h in sorted(horns, key=lambda h: h.t_start):
         x0, x1 = lanes[0].x(h.t_start), lanes[0].x(h.t_end)
         parts.append(
             f'<rect class="truth" x="{_num(x0)}" y="{TOP}" width="{_num(max(x1 - x0, 1))}" height="{bottom - TOP}">'
             f"<title>truth horn {h.t_start:.2f}–{h.t_end:.2f} s, az {h.azimuth_deg:+.1f}°, "
             f"el {h.elevation_deg:+.1f}°</title></rect>"
         )
+        # Horns close together (two at once) get their labels on alternate rows, not on top of each other.
+        row = 1 - row if x0 - last_x < _TRUTH_LABEL_PX else 0
+        last_x = x0
         parts.append(
-            f'<text class="band-label truth-label" x="{_num(x0 + 2)}" y="{TOP + 28}">truth horn</text>'
+            f'<text class="band-label truth-label" x="{_num(x0 + 2)}" y="{TOP + 28 - 12 * row}">truth horn</text>'
         )
     for k, e in enumerate(run.events):
         x0, x1 = lanes[0].x(e.t_start), lanes[0].x(e.t_end)
