@@ -172,6 +172,17 @@ def test_a_two_tone_siren_is_dropped_and_a_dual_tone_horn_is_not():
     assert len(_run(horn)) == 1
 
 
+def test_a_dual_tone_horn_read_one_voice_at_a_time_beside_a_siren_is_not_a_two_tone_siren():
+    # A car's 317/389 Hz horn, while a siren elsewhere fills the detector's other comb slot
+    # (586 Hz, never localized): one voice per hop, runs that look like turns taken.
+    voices = [317.0] * 4 + [389.0] * 5 + [317.0] * 4 + [389.0] * 5
+    car = [([_det(-2.5, 100.0, (f,))], (f, 586.0)) for f in voices]
+    assert len(_run_with_combs(car)) == 1
+    # A hi-lo siren's turns, with the detector's other slot free, still take turns.
+    siren = [([_det(-2.5, 100.0, (f,))], (f,)) for f in voices]
+    assert _run_with_combs(siren) == []
+
+
 def test_a_steady_stretch_of_a_siren_heard_sweeping_goes_with_it_and_a_horn_elsewhere_stays():
     # A wail sweeping up from -5°, then (after a gap) two steady hops at its top from the same
     # direction, too short to show a sweep; meanwhile a car honks 20° away.

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -220,7 +220,8 @@ class Tracker:
     def _siren(self, hits: list[tuple[float, Detection]], seed: float, arc: bool = True) -> bool:
         """Pitches that sweep like a siren's (`_siren_like`, from `seed`) or take turns like a
         hi-lo siren's two tones (`_alternating_tones`)."""
-        return _alternating_tones(hits) or _siren_like(
+        read = {round(t, 6): pitches for t, pitches, _ in self._pitch_log}
+        return _alternating_tones(hits, read) or _siren_like(
             hits, seed, self.cfg.max_pitch_glide, self.cfg.max_pitch_rate, arc=arc
         )
 
@@ -555,13 +556,22 @@ def _near(hits: list[tuple[float, Detection]], siren: list[tuple[float, Detectio
     return False
 
 
-def _alternating_tones(hits: list[tuple[float, Detection]]) -> bool:
+def _alternating_tones(
+    hits: list[tuple[float, Detection]], read: Mapping[float, tuple[float, ...]] | None = None
+) -> bool:
     """A two-tone (hi-lo) siren: two pitches a ratio of `_HILO_RATIO` apart that take turns —
     runs of at least `_HILO_RUN` hops with only one of them, at least three runs (lo-hi-lo) —
     and that sound together in at most a quarter of the hops. A dual-tone horn sounds both of its
     voices at once, and a horn never changes its pitch between taps; each tone alone is as
     steady as a horn, so the glide tests cannot see this siren, and with a sawtooth drive (even
-    partials present) neither can the even-partial test."""
+    partials present) neither can the even-partial test.
+
+    `read`: every comb the detector read, by hop time (the pitch log). A hop with one tone and a
+    third comb says nothing about the other tone: the detector reads two combs a hop, and the
+    third one may have taken the other tone's place. Such hops are left out of the runs. Why: a
+    car's dual-tone horn (317 and 389 Hz) beside a hi-lo siren elsewhere (586/770 Hz) had one
+    voice read per hop, the siren's comb taking the other slot, and "took turns" for 1.4 s.
+    """
     pitches = sorted(f for _, d in hits for f in d.f0_hz)
     clusters: list[list[float]] = []
     for f in pitches:
@@ -575,12 +585,20 @@ def _alternating_tones(hits: list[tuple[float, Detection]]) -> bool:
     lo, hi = sorted(float(np.median(c)) for c in big)
     if not _HILO_RATIO[0] <= hi / lo <= _HILO_RATIO[1]:
         return False
+
+    def either(f: float) -> bool:  # one of the two tones, or a partial of one read as a comb
+        return any(abs(f / (k * tone) - 1) <= 0.03 for tone in (lo, hi) for k in (1, 2, 3))
+
     labels = []
-    for _, d in hits:
+    for t, d in hits:
         has_lo = any(abs(f / lo - 1) <= 0.03 for f in d.f0_hz)
         has_hi = any(abs(f / hi - 1) <= 0.03 for f in d.f0_hz)
-        if has_lo or has_hi:
-            labels.append("both" if has_lo and has_hi else ("lo" if has_lo else "hi"))
+        if not (has_lo or has_hi):
+            continue
+        third = read is not None and any(not either(f) for f in read.get(round(t, 6), ()))
+        if third and not (has_lo and has_hi):
+            continue
+        labels.append("both" if has_lo and has_hi else ("lo" if has_lo else "hi"))
     if not labels or labels.count("both") > 0.25 * len(labels):
         return False
     runs = [(k, len(list(g))) for k, g in itertools.groupby(x for x in labels if x != "both")]
