@@ -24,7 +24,9 @@ class Variant:
     """One shippable model: its files (role → path), horn threshold, hashes, and the siren
     veto: a window or clip whose p(siren) reaches `siren_veto` is never a horn. `yamnet_gate`
     (YAMNet-based variants): a patch's p(horn) is scaled by min(1, YAMNet's own horn score /
-    gate), so nothing YAMNet does not hear as a horn at all can be called one."""
+    gate), so nothing YAMNet does not hear as a horn at all can be called one. `yamnet_rivals`:
+    YAMNet classes of horn-like sounds that are no road vehicle's horn (buzzer, alarm, a train's
+    horn or whistle); a patch that YAMNet hears as one of them more than as a horn is no horn."""
 
     name: str
     files: dict[str, Path]
@@ -32,6 +34,7 @@ class Variant:
     siren_veto: float
     sha256: dict[str, str]
     yamnet_gate: float | None = None
+    yamnet_rivals: tuple[int, ...] = ()
 
 
 def load_variant(name: str = "yamnet_head", directory: Path | None = None, verify: bool = True) -> Variant:
@@ -51,6 +54,7 @@ def load_variant(name: str = "yamnet_head", directory: Path | None = None, verif
             siren_veto=float(card.get("siren_veto", 0.5)),
             sha256=dict(entry.get("sha256", {})),
             yamnet_gate=float(entry["yamnet_gate"]) if entry.get("yamnet_gate") else None,
+            yamnet_rivals=tuple(int(i) for i in entry.get("yamnet_rivals", ())),
         )
     except FileNotFoundError:
         raise UserFacingError(f"model card {path} not found") from None

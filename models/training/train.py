@@ -46,6 +46,8 @@ from models.training.yamnet_features import embed  # noqa: E402
 
 MODELS = ROOT / "models"
 HEAD_FILE = "horn_head.onnx"
+YAMNET_GATE = 0.1  # see `HornClassifier._patch_probs`: set from real recordings, not from training data
+YAMNET_RIVALS = (392, 382, 325, 324)  # Buzzer, Alarm, Train horn, Train whistle (same)
 CNN_FILE = "horn_cnn.onnx"
 GOLDEN_NAME = "golden.npz"  # written beside this script (models/training/) when --out is models/
 CAVEATS = (
@@ -328,9 +330,11 @@ def main() -> None:
                 "resampling": "scipy.signal.resample_poly to 16 kHz",
                 "patch_level_dbfs": PATCH_LEVEL_DBFS,
             },
-            "clip_rule": "horn_probability = max over patches of p(horn) x (1 - max over patches of p(siren)); "
-            "is_horn = horn_probability >= threshold and max p(siren) < siren_veto. A siren anywhere in the clip "
-            "vetoes it.",
+            "clip_rule": "p(horn) of a patch is scaled by min(1, YAMNet's own 302+312 score / yamnet_gate) and "
+            "scaled by (302+312 score / rival score)^2 where YAMNet scores a rival class (yamnet_rivals: 392 "
+            "Buzzer, 382 Alarm, 325 Train horn, 324 Train whistle) above that 302+312 score (yamnet_head); "
+            "horn_probability = max over patches of p(horn) x (1 - max over patches of p(siren)); is_horn = "
+            "horn_probability >= threshold and max p(siren) < siren_veto. A siren anywhere in the clip vetoes it.",
             "default_variant": "yamnet_head",
             "siren_veto": 0.5,
             "caveats": CAVEATS,
@@ -344,6 +348,9 @@ def main() -> None:
         "threshold": head_thr,
         "description": "YAMNet (AudioSet) class scores -> constrained evidence head (horn from classes "
         "302/303/312, siren from 316-319/390/391, any class against) + bounded embedding correction -> 3 classes",
+        # The runtime's checks against real audio (`HornClassifier._patch_probs`): a retrained head keeps them.
+        "yamnet_gate": YAMNET_GATE,
+        "yamnet_rivals": list(YAMNET_RIVALS),
     }
     variants["compact_cnn"] = {
         "files": {"cnn": CNN_FILE},
