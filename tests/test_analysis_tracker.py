@@ -265,6 +265,16 @@ def test_a_few_hops_of_a_horns_pitch_localized_astray_are_not_an_event_of_their_
     assert sorted(c.hits[0][1].azimuth_deg for c in _run(hops)) == [-6.0, 5.0]
 
 
+def test_two_hops_of_a_horns_pitch_placed_astray_just_after_it_ends_are_not_an_event():
+    # Unseen busy scene (seed 42, 64 ch): a car's 320 Hz comb placed 40° off for two hops, the
+    # last 0.15 s after the car's own track ended.
+    car = [[_det(5.0, 200.0, (320.0,))] for _ in range(8)]
+    astray = [[_det(-35.0, 80.0, (321.0,))], [_det(-35.0, 80.0, (320.0,))]]
+    assert [c.hits[0][1].azimuth_deg for c in _run([*car, [], *astray])] == [5.0]
+    # The same two hops 0.35 s after the car stopped: a tap of its own.
+    assert sorted(c.hits[0][1].azimuth_deg for c in _run([*car, [], [], [], [], [], *astray])) == [-35.0, 5.0]
+
+
 def test_one_turn_of_a_hi_lo_siren_whose_other_turns_were_not_localized_is_dropped():
     lo, hi = 586.0, 816.0
     heard = [([], (lo,))] * 9  # a turn read by the detector but never localized
