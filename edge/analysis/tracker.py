@@ -220,7 +220,7 @@ class Tracker:
     def _siren(self, hits: list[tuple[float, Detection]], seed: float, arc: bool = True) -> bool:
         """Pitches that sweep like a siren's (`_siren_like`, from `seed`) or take turns like a
         hi-lo siren's two tones (`_alternating_tones`)."""
-        read = {round(t, 6): pitches for t, pitches, _ in self._pitch_log}
+        read = {_hop_key(t): pitches for t, pitches, _ in self._pitch_log}
         return _alternating_tones(hits, read) or _siren_like(
             hits, seed, self.cfg.max_pitch_glide, self.cfg.max_pitch_rate, arc=arc
         )
@@ -334,7 +334,7 @@ _HELD = 0.02  # a pitch held from one hop to the next (Doppler moves it < 1 %)
 _ARC = 0.03  # rise-and-fall (or fall-and-rise) of a wail's top (bottom)
 _SIREN_HOLD_S = 2.0  # a siren exempts its direction this long around the hops it was heard in
 _SIREN_NEAR_DEG = 8.0
-_DROPPED_HOLD_S = 1.0  # a dropped track's hops, for `_heard_elsewhere` (strays lie within 0.1 s of it)
+_DROPPED_HOLD_S = 1.0  # a dropped track's hops, for `_heard_elsewhere` (strays lie within `_STRAY_SLACK_S`)
 _SIREN_DRIFT = 15.0  # °/s: how far from its last heard direction a siren may have moved
 _HILO_RATIO = (1.12, 1.5)  # two-tone sirens: 1.2–1.4 (e.g. 450/600 Hz, 770/960 Hz)
 _HILO_RUN = 3  # hops (0.15 s) of one tone alone; a hi-lo siren holds each for 0.35–0.8 s
@@ -364,8 +364,8 @@ def _overtone_ghost(hits: list[tuple[float, Detection]], other: list[tuple[float
     source's: 4° off seen), and its pitch is a simple ratio of one of that track's voices. A car
     honking 21° away at 3/2 of a louder truck's pitch is a horn of its own (seen, and was lost).
     """
-    times = {round(t, 4) for t, _ in other}
-    if sum(round(t, 4) in times for t, _ in hits) < 0.8 * len(hits):
+    times = {_hop_key(t) for t, _ in other}
+    if sum(_hop_key(t) in times for t, _ in hits) < 0.8 * len(hits):
         return False
     if sum(d.power for _, d in hits) >= sum(d.power for _, d in other):
         return False
@@ -406,6 +406,12 @@ def _heard_elsewhere(hits: list[tuple[float, Detection]], other: list[tuple[floa
         return False
     voices = np.array([f * k for _, d in other for f in d.f0_hz for k in _STRAY_MULTIPLES])
     return all(np.any(np.abs(voices / d.f0_hz[0] - 1) <= _STRAY_PITCH) for _, d in hits)
+
+
+def _hop_key(t: float) -> float:
+    """A hop's time as a key: hits and the pitch log stamp a hop with the same centre, rounded
+    so that sums computed on different paths still meet."""
+    return round(t, 4)
 
 
 def _merge_close(dets: list[Detection], within_deg: float) -> list[Detection]:
@@ -595,7 +601,7 @@ def _alternating_tones(
         has_hi = any(abs(f / hi - 1) <= 0.03 for f in d.f0_hz)
         if not (has_lo or has_hi):
             continue
-        third = read is not None and any(not either(f) for f in read.get(round(t, 6), ()))
+        third = read is not None and any(not either(f) for f in read.get(_hop_key(t), ()))
         if third and not (has_lo and has_hi):
             continue
         labels.append("both" if has_lo and has_hi else ("lo" if has_lo else "hi"))

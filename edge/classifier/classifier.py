@@ -137,8 +137,8 @@ class HornClassifier:
         a race ambience it heard as a train horn and a propeller plane it heard as an alarm; on
         simulated held-out clips, telephone rings, reversing beepers and a bicycle bell. Scaled,
         not zeroed, so the score still ranks (on held-out clips zeroing cost 0.056 of ROC AUC, the
-        square 0.019). It costs horns YAMNet itself hears as a buzzer (some electronic e-bike horns): a
-        missed honk rather than a false one.
+        square 0.019). It costs horns YAMNet itself hears as a buzzer (some electronic e-bike
+        horns): a missed honk rather than a false one.
         """
         v = self.variant
         if v.name != "yamnet_head" or (v.yamnet_gate is None and not v.yamnet_rivals):

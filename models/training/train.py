@@ -47,7 +47,7 @@ from models.training.yamnet_features import embed  # noqa: E402
 MODELS = ROOT / "models"
 HEAD_FILE = "horn_head.onnx"
 YAMNET_GATE = 0.1  # see `HornClassifier._patch_probs`: set from real recordings, not from training data
-YAMNET_RIVALS = (392, 382, 325, 324)  # Buzzer, Alarm, Train horn, Train whistle (same)
+YAMNET_RIVALS = {392: "Buzzer", 382: "Alarm", 325: "Train horn", 324: "Train whistle"}  # (same)
 CNN_FILE = "horn_cnn.onnx"
 GOLDEN_NAME = "golden.npz"  # written beside this script (models/training/) when --out is models/
 CAVEATS = (
@@ -331,8 +331,9 @@ def main() -> None:
                 "patch_level_dbfs": PATCH_LEVEL_DBFS,
             },
             "clip_rule": "p(horn) of a patch is scaled by min(1, YAMNet's own 302+312 score / yamnet_gate) and "
-            "scaled by (302+312 score / rival score)^2 where YAMNet scores a rival class (yamnet_rivals: 392 "
-            "Buzzer, 382 Alarm, 325 Train horn, 324 Train whistle) above that 302+312 score (yamnet_head); "
+            "scaled by (302+312 score / rival score)^2 where YAMNet scores a rival class (yamnet_rivals: "
+            + ", ".join(f"{i} {name}" for i, name in YAMNET_RIVALS.items())
+            + ") above that 302+312 score (yamnet_head); "
             "horn_probability = max over patches of p(horn) x (1 - max over patches of p(siren)); is_horn = "
             "horn_probability >= threshold and max p(siren) < siren_veto. A siren anywhere in the clip vetoes it.",
             "default_variant": "yamnet_head",
