@@ -70,11 +70,8 @@ def _polyline(lane: _Lane, t: np.ndarray, v: np.ndarray, cls: str) -> list[str]:
     return out
 
 
-def _y_axis(lane: _Lane, name: str, ticks: np.ndarray) -> list[str]:
-    out = [
-        f'<rect class="lane" x="{LEFT}" y="{lane.y0}" width="{WIDTH - LEFT - RIGHT}" height="{LANE_H}"/>',
-        f'<text class="lane-name" x="{LEFT + 4}" y="{lane.y0 + 13}">{escape(name)}</text>',
-    ]
+def _y_axis(lane: _Lane, ticks: np.ndarray) -> list[str]:
+    out = [f'<rect class="lane" x="{LEFT}" y="{lane.y0}" width="{WIDTH - LEFT - RIGHT}" height="{LANE_H}"/>']
     for v in ticks:
         y = _num(lane.y(float(v)))
         out.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}"/>')
@@ -107,10 +104,10 @@ def timeline_svg(run: ReplayRun) -> str:
         az_values += [row[1] for row in (h.track_deg or [])] or [h.azimuth_deg]
     az_lo, az_hi = (min(az_values) - 3, max(az_values) + 3) if az_values else (-30.0, 30.0)
     lanes.append(_Lane(3, t_end, az_lo, az_hi))
-    parts += _y_axis(lanes[0], LANES[0], np.array([]))
-    parts += _y_axis(lanes[1], LANES[1], np.array([0.0, 0.5, 1.0]))
-    parts += _y_axis(lanes[2], LANES[2], nice_ticks(lo, hi, 4))
-    parts += _y_axis(lanes[3], LANES[3], nice_ticks(az_lo, az_hi, 4))
+    parts += _y_axis(lanes[0], np.array([]))
+    parts += _y_axis(lanes[1], np.array([0.0, 0.5, 1.0]))
+    parts += _y_axis(lanes[2], nice_ticks(lo, hi, 4))
+    parts += _y_axis(lanes[3], nice_ticks(az_lo, az_hi, 4))
     bottom = lanes[-1].y0 + LANE_H
     # Truth and confusers: bands through every lane, labelled in the events lane.
     for i, c in enumerate(confusers):
@@ -198,5 +195,8 @@ def timeline_svg(run: ReplayRun) -> str:
     parts.append(
         f'<text class="tick" x="{(WIDTH + LEFT) // 2}" y="{bottom + 30}" text-anchor="middle">time (s, stream clock)</text>'
     )
+    # Lane names last, over the gridlines and curves that cross them (their white halo shows).
+    for lane, name in zip(lanes, LANES, strict=True):
+        parts.append(f'<text class="lane-name" x="{LEFT + 4}" y="{lane.y0 + 13}">{escape(name)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
