@@ -6,6 +6,7 @@ from analysis_support import harmonic_tone, render
 
 from edge.analysis.analyzer import Analyzer
 from edge.analysis.config import build_config
+from edge.geometry.camera import Camera
 from edge.geometry.profiles import load_profile
 from edge.scoring import angle_deg
 
@@ -97,6 +98,29 @@ def test_outside_the_picture_is_reported_outside(pole32):
     assert len(events) == 1
     assert not events[0].inside_frame and not events[0].enforceable
     assert abs(events[0].azimuth_deg - az) < 1.0
+
+
+def test_a_horn_beyond_the_grid_is_not_reported_on_its_edge(pole32):
+    """A car honking far to the side (the grid ends at the camera's view plus a 12° margin): the
+    search stops on the grid's edge, which is not the horn's direction, so nothing is reported.
+    The same horn moved back inside the margin is reported where it is."""
+    a0 = float(Camera(pole32.camera).field_of_view_deg()[0]) - 12.0  # the grid's left edge
+    found = {}
+    for az in (a0 - 18.0, a0 + 4.0):
+        rng = np.random.default_rng(8)
+        x = render(
+            pole32.array.positions_m,
+            FS,
+            1.4,
+            [(2 * harmonic_tone(380, 0.8, FS, rng), 0.3, az, -5.0, 12.0)],
+            noise_rms=3e-3,
+        )
+        an, events = _run(pole32, x)
+        assert an.maps > 5  # the horn was heard and localized hop after hop
+        found[az] = events
+    assert found[a0 - 18.0] == []
+    (inside,) = found[a0 + 4.0]
+    assert abs(inside.azimuth_deg - (a0 + 4.0)) < 1.0 and not inside.inside_frame
 
 
 def test_near_field_focus_on_the_road_plane(pole32):

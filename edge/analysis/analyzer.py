@@ -273,6 +273,9 @@ class Analyzer:
         return az, el, ambiguous
 
     def _event(self, c: ClosedTrack) -> HornEvent | None:
+        t_ref, az, el = track_direction(c.hits)
+        if self.grid.on_border(az, el):  # a source beyond the grid: no direction to report
+            return None
         horn_p = None
         if self.verdict is not None:
             _, clip = overlap_add(c.beam)
@@ -281,7 +284,6 @@ class Analyzer:
                 if not v.report:
                     return None
                 horn_p = v.horn
-        t_ref, az, el = track_direction(c.hits)
         az, el, ambiguous = self._road_fit(c, t_ref, az, el)
         dets = [d for _, d in c.hits]
         best = max(dets, key=lambda d: d.power)

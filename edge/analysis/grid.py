@@ -85,6 +85,23 @@ class FocusGrid:
         az, el = np.meshgrid(self.azimuth_deg, self.elevation_deg)
         return az.ravel(), el.ravel()
 
+    def on_border(self, azimuth_deg: float, elevation_deg: float) -> bool:
+        """Is the direction within half a grid step of the grid's outer edge, or beyond it?
+
+        Such a peak is where the search stopped, not a maximum: the source lies beyond the grid
+        (a car under the pole, a vehicle far to the side) and its direction is unknown. The
+        margin puts the edge well outside the picture, so no horn that could be evidence is there.
+        """
+        az, el = self.azimuth_deg, self.elevation_deg
+        tol_az = 0.5 * float(az[1] - az[0])
+        tol_el = 0.5 * float(el[1] - el[0])
+        return bool(
+            azimuth_deg <= az[0] + tol_az
+            or azimuth_deg >= az[-1] - tol_az
+            or elevation_deg <= el[0] + tol_el
+            or elevation_deg >= el[-1] - tol_el
+        )
+
 
 def view_bounds(
     camera: Camera | None, margin_deg: float, floor_deg: float = -89.0
