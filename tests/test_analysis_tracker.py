@@ -275,6 +275,23 @@ def test_two_hops_of_a_horns_pitch_placed_astray_just_after_it_ends_are_not_an_e
     assert sorted(c.hits[0][1].azimuth_deg for c in _run([*car, [], [], [], [], [], *astray])) == [-35.0, 5.0]
 
 
+def test_a_cars_tap_at_twice_a_pitch_a_passing_bus_glided_through_earlier_is_a_horn():
+    # Independent scene (seed 4, 64 ch): a bus passing under the pole glides 256 -> 276 Hz
+    # (Doppler) over 1.4 s; 1.2 s in, a car 23° away taps at 504 Hz, which is twice the bus's
+    # pitch of a second earlier but not of that moment (550 Hz).
+    def bus(pitch: float) -> list[Detection]:
+        return [_det(22.0, 300.0, (pitch,))]
+
+    glide = [bus(p) for p in np.linspace(256.0, 276.0, 28)]
+    tap = [_det(-1.0, 100.0, (504.0,))]
+    hops = [*glide[:24], *[[*b, *tap] for b in glide[24:26]], *glide[26:]]
+    assert sorted(c.hits[0][1].azimuth_deg for c in _run(hops)) == [-1.0, 22.0]
+    # The same two hops at twice the bus's pitch of that moment: its partials placed astray.
+    astray = [_det(-1.0, 100.0, (2 * 274.6,))]
+    hops = [*glide[:24], *[[*b, *astray] for b in glide[24:26]], *glide[26:]]
+    assert [c.hits[0][1].azimuth_deg for c in _run(hops)] == [22.0]
+
+
 def test_one_turn_of_a_hi_lo_siren_whose_other_turns_were_not_localized_is_dropped():
     lo, hi = 586.0, 816.0
     heard = [([], (lo,))] * 9  # a turn read by the detector but never localized

@@ -389,9 +389,12 @@ def _heard_elsewhere(hits: list[tuple[float, Detection]], other: list[tuple[floa
     façade mirrors the vehicle (25–50° aside) in the hops where the direct sound is notched by
     the road's reflection. Either track lies within the other's time (give or take
     `_STRAY_SLACK_S`), is not louder per hop, and every hop's pitch is one the other track sounds
-    (within `_STRAY_PITCH`; or twice or three times it, a comb of its upper partials that the
-    detector reads where the road's reflection notches the lower ones). A stray track is short
-    (at most `_STRAY_HITS` hits); a reflection starts at least `_ECHO_LAG_S` after the source.
+    within `_STRAY_SLACK_S` of that hop (within `_STRAY_PITCH`; or twice or three times it, a
+    comb of its upper partials that the detector reads where the road's reflection notches the
+    lower ones). At that moment, not anywhere in its track: a bus passing under the pole glides
+    8 % in pitch (Doppler), and twice or three times some pitch of its glide was a car's taps.
+    A stray track is short (at most `_STRAY_HITS` hits); a reflection starts at least
+    `_ECHO_LAG_S` after the source.
     Two vehicles with the same horn honking together still make two events (the CLEAN-SC case),
     and so does a second one that starts first or ends apart; one that starts during the other's
     honk, at its pitch and quieter, is lost — a missed honk, not a fine at the wrong place.
@@ -404,8 +407,19 @@ def _heard_elsewhere(hits: list[tuple[float, Detection]], other: list[tuple[floa
         return False
     if np.mean([d.power for _, d in hits]) > np.mean([d.power for _, d in other]):
         return False
-    voices = np.array([f * k for _, d in other for f in d.f0_hz for k in _STRAY_MULTIPLES])
-    return all(np.any(np.abs(voices / d.f0_hz[0] - 1) <= _STRAY_PITCH) for _, d in hits)
+
+    def sounding(t: float) -> np.ndarray:  # the other track's voices around hop t, and their multiples
+        return np.array(
+            [
+                f * k
+                for s, d in other
+                if abs(s - t) <= _STRAY_SLACK_S
+                for f in d.f0_hz
+                for k in _STRAY_MULTIPLES
+            ]
+        )
+
+    return all(np.any(np.abs(sounding(t) / d.f0_hz[0] - 1) <= _STRAY_PITCH) for t, d in hits)
 
 
 def _hop_key(t: float) -> float:
