@@ -64,6 +64,9 @@ class FocusModel:
         return cached
 
 
+_PINNED_STEPS = 0.97  # beyond the edge, in grid steps: pinned ones were seen at 0.99-1.35, peaks at 0.94
+
+
 @dataclass(frozen=True)
 class FocusGrid:
     """A rectangle in (azimuth, elevation), row-major: point g is (el[g // n_az], az[g % n_az])."""
@@ -86,20 +89,22 @@ class FocusGrid:
         return az.ravel(), el.ravel()
 
     def on_border(self, azimuth_deg: float, elevation_deg: float) -> bool:
-        """Is the direction within half a grid step of the grid's outer edge, or beyond it?
+        """Is the direction where the search ran out of grid, rather than at a maximum?
 
-        Such a peak is where the search stopped, not a maximum: the source lies beyond the grid
-        (a car under the pole, a vehicle far to the side) and its direction is unknown. The
-        margin puts the edge well outside the picture, so no horn that could be evidence is there.
+        The refinement around an edge point reaches one grid step beyond the edge, so a source
+        just outside is still placed where it is (a scooter 0.8 step beyond: 0.4° off, seen).
+        A source farther out (a car under the pole, a motorcycle far to the side) is placed at
+        that limit, or past it by the last interpolation: its direction is unknown. The margin
+        puts the edge well outside the picture, so no horn that could be evidence is there.
         """
         az, el = self.azimuth_deg, self.elevation_deg
-        tol_az = 0.5 * float(az[1] - az[0])
-        tol_el = 0.5 * float(el[1] - el[0])
+        reach_az = _PINNED_STEPS * float(az[1] - az[0])
+        reach_el = _PINNED_STEPS * float(el[1] - el[0])
         return bool(
-            azimuth_deg <= az[0] + tol_az
-            or azimuth_deg >= az[-1] - tol_az
-            or elevation_deg <= el[0] + tol_el
-            or elevation_deg >= el[-1] - tol_el
+            azimuth_deg <= az[0] - reach_az
+            or azimuth_deg >= az[-1] + reach_az
+            or elevation_deg <= el[0] - reach_el
+            or elevation_deg >= el[-1] + reach_el
         )
 
 
