@@ -350,6 +350,7 @@ _STRAY_SLACK_S = 0.2  # four hops: the astray hops may lead or trail the source'
 _STRAY_PITCH = 0.02  # the same horn's pitch, hop to hop, onset settling aside
 _ECHO_LAG_S = 0.1  # two hops: a reflection localized from then on; two cars honking at once start together
 _STRAY_MULTIPLES = (1, 2, 3)  # a comb of its partials read where its lower ones are notched
+_STRAY_PITCH_WINDOW_S = 0.5  # the other track's pitches this close to a hop: its pitch then (see below)
 _GHOST_NEAR_DEG = 10.0  # a comb of another source's partials localizes near it (4° seen)
 _GHOST_RATIOS = (1 / 2, 2 / 3, 3 / 2, 2.0, 5 / 2, 3.0, 4.0)  # not 4/3, 5/4: dual-tone horn intervals
 
@@ -389,10 +390,12 @@ def _heard_elsewhere(hits: list[tuple[float, Detection]], other: list[tuple[floa
     façade mirrors the vehicle (25–50° aside) in the hops where the direct sound is notched by
     the road's reflection. Either track lies within the other's time (give or take
     `_STRAY_SLACK_S`), is not louder per hop, and every hop's pitch is one the other track sounds
-    within `_STRAY_SLACK_S` of that hop (within `_STRAY_PITCH`; or twice or three times it, a
-    comb of its upper partials that the detector reads where the road's reflection notches the
-    lower ones). At that moment, not anywhere in its track: a bus passing under the pole glides
-    8 % in pitch (Doppler), and twice or three times some pitch of its glide was a car's taps.
+    within `_STRAY_PITCH_WINDOW_S` of that hop (within `_STRAY_PITCH`; or twice or three times
+    it, a comb of its upper partials that the detector reads where the road's reflection notches
+    the lower ones). Around that moment, not anywhere in its track: a bus passing under the pole
+    glides 8 % in 1.4 s (Doppler), and twice its pitch of a second earlier was a car's taps. Not
+    closer either: the other track may read its own comb an octave or a twelfth up for a few hops
+    (a bus's 304 Hz horn read as 913 Hz beside a stray read as 609 Hz, its 304 Hz 0.3 s later).
     A stray track is short (at most `_STRAY_HITS` hits); a reflection starts at least
     `_ECHO_LAG_S` after the source.
     Two vehicles with the same horn honking together still make two events (the CLEAN-SC case),
@@ -413,7 +416,7 @@ def _heard_elsewhere(hits: list[tuple[float, Detection]], other: list[tuple[floa
             [
                 f * k
                 for s, d in other
-                if abs(s - t) <= _STRAY_SLACK_S
+                if abs(s - t) <= _STRAY_PITCH_WINDOW_S
                 for f in d.f0_hz
                 for k in _STRAY_MULTIPLES
             ]
