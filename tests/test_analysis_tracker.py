@@ -276,7 +276,7 @@ def test_two_hops_of_a_horns_pitch_placed_astray_just_after_it_ends_are_not_an_e
 
 
 def test_a_cars_tap_at_twice_a_pitch_a_passing_bus_glided_through_earlier_is_a_horn():
-    # Independent scene (seed 4, 64 ch): a bus passing under the pole glides 256 -> 276 Hz
+    # Independent scene (seed 4, 64 ch): a bus pulling away from the pole glides 256 -> 276 Hz
     # (Doppler) over 1.4 s; 1.2 s in, a car 23° away taps at 504 Hz, which is twice the bus's
     # pitch of a second earlier but not of that moment (550 Hz).
     def bus(pitch: float) -> list[Detection]:

@@ -392,7 +392,7 @@ def _heard_elsewhere(hits: list[tuple[float, Detection]], other: list[tuple[floa
     `_STRAY_SLACK_S`), is not louder per hop, and every hop's pitch is one the other track sounds
     within `_STRAY_PITCH_WINDOW_S` of that hop (within `_STRAY_PITCH`; or twice or three times
     it, a comb of its upper partials that the detector reads where the road's reflection notches
-    the lower ones). Around that moment, not anywhere in its track: a bus passing under the pole
+    the lower ones). Around that moment, not anywhere in its track: a bus pulling away
     glides 8 % in 1.4 s (Doppler), and twice its pitch of a second earlier was a car's taps. Not
     closer either: the other track may read its own comb an octave or a twelfth up for a few hops
     (a bus's 304 Hz horn read as 913 Hz beside a stray read as 609 Hz, its 304 Hz 0.3 s later).
