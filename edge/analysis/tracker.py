@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -220,8 +220,7 @@ class Tracker:
     def _siren(self, hits: list[tuple[float, Detection]], seed: float, arc: bool = True) -> bool:
         """Pitches that sweep like a siren's (`_siren_like`, from `seed`) or take turns like a
         hi-lo siren's two tones (`_alternating_tones`)."""
-        read = {_hop_key(t): pitches for t, pitches, _ in self._pitch_log}
-        return _alternating_tones(hits, read) or _siren_like(
+        return _alternating_tones(hits, self._pitch_log) or _siren_like(
             hits, seed, self.cfg.max_pitch_glide, self.cfg.max_pitch_rate, arc=arc
         )
 
@@ -579,9 +578,7 @@ def _near(hits: list[tuple[float, Detection]], siren: list[tuple[float, Detectio
     return False
 
 
-def _alternating_tones(
-    hits: list[tuple[float, Detection]], read: Mapping[float, tuple[float, ...]] | None = None
-) -> bool:
+def _alternating_tones(hits: list[tuple[float, Detection]], log: Iterable[_Combs]) -> bool:
     """A two-tone (hi-lo) siren: two pitches a ratio of `_HILO_RATIO` apart that take turns —
     runs of at least `_HILO_RUN` hops with only one of them, at least three runs (lo-hi-lo) —
     and that sound together in at most a quarter of the hops. A dual-tone horn sounds both of its
@@ -589,7 +586,7 @@ def _alternating_tones(
     steady as a horn, so the glide tests cannot see this siren, and with a sawtooth drive (even
     partials present) neither can the even-partial test.
 
-    `read`: every comb the detector read, by hop time (the pitch log). A hop with one tone and a
+    `log`: the pitch log, every comb the detector read in each hop. A hop with one tone and a
     third comb says nothing about the other tone: the detector reads two combs a hop, and the
     third one may have taken the other tone's place. Such hops are left out of the runs. Why: a
     car's dual-tone horn (317 and 389 Hz) beside a hi-lo siren elsewhere (586/770 Hz) had one
@@ -609,16 +606,20 @@ def _alternating_tones(
     if not _HILO_RATIO[0] <= hi / lo <= _HILO_RATIO[1]:
         return False
 
-    def either(f: float) -> bool:  # one of the two tones, or a partial of one read as a comb
-        return any(abs(f / (k * tone) - 1) <= 0.03 for tone in (lo, hi) for k in (1, 2, 3))
+    def at(f: float, tone: float) -> bool:
+        return abs(f / tone - 1) <= 0.03
 
+    def either(f: float) -> bool:  # one of the two tones, or a partial of one read as a comb
+        return any(at(f, k * tone) for tone in (lo, hi) for k in (1, 2, 3))
+
+    read = {_hop_key(t): pitches for t, pitches, _ in log}
     labels = []
     for t, d in hits:
-        has_lo = any(abs(f / lo - 1) <= 0.03 for f in d.f0_hz)
-        has_hi = any(abs(f / hi - 1) <= 0.03 for f in d.f0_hz)
+        has_lo = any(at(f, lo) for f in d.f0_hz)
+        has_hi = any(at(f, hi) for f in d.f0_hz)
         if not (has_lo or has_hi):
             continue
-        third = read is not None and any(not either(f) for f in read.get(_hop_key(t), ()))
+        third = any(not either(f) for f in read.get(_hop_key(t), ()))
         if third and not (has_lo and has_hi):
             continue
         labels.append("both" if has_lo and has_hi else ("lo" if has_lo else "hi"))
