@@ -31,16 +31,16 @@ def _run(profile, audio, overrides=(), mount=None):
     return an, events
 
 
+def _one_horn(profile, f0_hz, t0, az, el, dist, duration_s, seed):
+    """A 0.8 s harmonic horn at (az, el, dist) over light noise, as the array hears it."""
+    rng = np.random.default_rng(seed)
+    tone = 2 * harmonic_tone(f0_hz, 0.8, FS, rng)
+    return render(profile.array.positions_m, FS, duration_s, [(tone, t0, az, el, dist)], noise_rms=3e-3)
+
+
 @pytest.mark.parametrize("method", ["das", "phat", "clean-sc"])
 def test_single_horn_found_where_it_is(pole32, method):
-    rng = np.random.default_rng(3)
-    x = render(
-        pole32.array.positions_m,
-        FS,
-        1.6,
-        [(2 * harmonic_tone(410, 0.8, FS, rng), 0.4, 9.0, -7.5, 20.0)],
-        noise_rms=3e-3,
-    )
+    x = _one_horn(pole32, 410, 0.4, 9.0, -7.5, 20.0, duration_s=1.6, seed=3)
     _, events = _run(pole32, x, [f"localizer.method={method}"])
     assert len(events) == 1
     e = events[0]
@@ -85,15 +85,8 @@ def test_clean_sc_separates_two_sources_with_the_same_pitch():
 
 
 def test_outside_the_picture_is_reported_outside(pole32):
-    rng = np.random.default_rng(6)
     az = 33.0  # the camera sees about ±25°
-    x = render(
-        pole32.array.positions_m,
-        FS,
-        1.4,
-        [(2 * harmonic_tone(380, 0.8, FS, rng), 0.3, az, -5.0, 20.0)],
-        noise_rms=3e-3,
-    )
+    x = _one_horn(pole32, 380, 0.3, az, -5.0, 20.0, duration_s=1.4, seed=6)
     _, events = _run(pole32, x)
     assert len(events) == 1
     assert not events[0].inside_frame and not events[0].enforceable
@@ -108,14 +101,7 @@ def test_a_horn_beyond_the_grid_is_not_reported_on_its_edge(pole32):
     a0 = float(Camera(pole32.camera).field_of_view_deg()[0]) - 12.0  # the grid's left edge
     found = {}
     for az in (a0 - 18.0, a0 - 1.0):
-        rng = np.random.default_rng(8)
-        x = render(
-            pole32.array.positions_m,
-            FS,
-            1.4,
-            [(2 * harmonic_tone(380, 0.8, FS, rng), 0.3, az, -5.0, 12.0)],
-            noise_rms=3e-3,
-        )
+        x = _one_horn(pole32, 380, 0.3, az, -5.0, 12.0, duration_s=1.4, seed=8)
         an, events = _run(pole32, x)
         assert an.maps > 5  # the horn was heard and localized hop after hop
         found[az] = events
@@ -132,14 +118,7 @@ def test_near_field_focus_on_the_road_plane(pole32):
     mount = Mount(height_m=6.0, tilt_deg=10.0)
     az, el = 6.0, -30.0
     dist = float(mount.distance_to_plane(direction_to_unit(az, el)[None, :], 0.8)[0])
-    rng = np.random.default_rng(7)
-    x = render(
-        pole32.array.positions_m,
-        FS,
-        1.4,
-        [(2 * harmonic_tone(450, 0.8, FS, rng), 0.3, az, el, dist)],
-        noise_rms=3e-3,
-    )
+    x = _one_horn(pole32, 450, 0.3, az, el, dist, duration_s=1.4, seed=7)
     _, events = _run(pole32, x, ["localizer.margin_deg=20"], mount=mount)
     assert len(events) == 1
     assert angle_deg(events[0].azimuth_deg, events[0].elevation_deg, az, el) < 0.3
