@@ -1582,12 +1582,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--events", type=Path, help="with --score: dir of <scene-name>.jsonl replay outputs")
     ap.add_argument("--verbose", action="store_true", help="with --score: list correct events too")
     args = ap.parse_args(argv)
+    try:
+        seeds = parse_seeds(args.seeds)
+    except ValueError:
+        ap.error(f"--seeds {args.seeds!r}: expected e.g. 1-12 or 1,4,9")
     if args.score:
+        if not args.score.is_dir():
+            ap.error(f"--score {args.score}: no such directory of scenes")
         print_report(args.score, args.events or args.score / "out", args.verbose)
         return 0
     if not args.out:
         ap.error("--out or --score is required")
-    for seed in parse_seeds(args.seeds):
+    for seed in seeds:
         d = args.out / f"{args.array}-{seed}"
         if (d / "truth.json").exists() and not args.force:
             print(f"{d}: exists, skipped")
