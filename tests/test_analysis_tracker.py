@@ -241,6 +241,19 @@ def test_a_steady_stretch_that_a_weak_sweep_runs_into_is_a_wails_top_and_a_horn_
     assert [c.hits[0][1].azimuth_deg for c in _run_with_combs(siren + scooter)] == [25.0]
 
 
+def test_a_wails_piece_whose_sweep_goes_on_after_it_closed_is_not_released():
+    # Two hops of a wail localized (624, 631 Hz) between stretches read too weak to localize. When
+    # the track closes only two of the following hops are known (641, 651: 10 % with the three
+    # before); the sweep goes on, and by release it spans 20 %.
+    ahead = [([], (f,)) for f in (587.0, 598.0, 614.0)]
+    piece = [([_det(-5.1, 100.0, (f,))], (f,)) for f in (624.0, 631.0)]
+    after = [([], (f,)) for f in (641.0, 651.0, 660.0, 671.0, 680.0, 688.0, 696.0, 704.0, 712.0)]
+    assert _run_with_combs([*ahead, *piece, *after]) == []
+    # The same piece where the comb stops after those two hops (a tap settling at 631 Hz).
+    quiet = [([], (250.0,)) for _ in range(7)]
+    assert len(_run_with_combs([*ahead, *piece, *after[:2], *quiet])) == 1
+
+
 def test_a_few_hops_of_a_horns_pitch_localized_astray_are_not_an_event_of_their_own():
     # A dual-tone car at 5°: its upper voice (415 Hz) is placed 6° off for the first two hops,
     # before the lower one (320 Hz) is heard; afterwards both voices localize on the car.

@@ -15,9 +15,11 @@ whose even partials stay well below the odd ones over the whole track (a
 square-wave driven siren or buzzer), is dropped: a siren is never evidence. So is a track whose
 odd partials stay well below its even ones while its octave up is above the horns' range. Where
 a siren was heard sweeping, what sounds from its direction within two seconds goes with it (its
-steadier stretches, and the emergency vehicle's own horn, which is exempt). A track at another
-track's pitch, inside its time and not louder, is that sound heard from elsewhere, not an event:
-a few hops localized astray (also of a track found no horn), or a façade's later reflection.
+steadier stretches, and the emergency vehicle's own horn, which is exempt). The sweep tests that
+look past a track's end are run again when it is released, with more of what followed it known.
+A track at another track's pitch, inside its time and not louder, is that sound heard from
+elsewhere, not an event: a few hops localized astray (also of a track found no horn), or a
+façade's later reflection.
 """
 
 from __future__ import annotations
@@ -144,7 +146,7 @@ class Tracker:
         for t in self.active:
             self._close(t)
         self.active = []
-        out = [p for p in self.pending if not self._took_turns(p.hits, p.voices[0], around=True)]
+        out = [p for p in self.pending if not self._siren_at_release(p)]
         self.pending = []
         return out
 
@@ -196,7 +198,8 @@ class Tracker:
         if self._siren(t.hits, t.voices[0]):  # decided, so it has its voices
             self._siren_heard(t.hits)
             return True
-        if self._swept(t) or self._took_turns(t.hits, t.voices[0]):  # not remembered: not localized
+        seed = t.voices[0]
+        if self._swept(t.hits, seed) or self._took_turns(t.hits, seed):  # not remembered: not localized
             return True
         deficit = float(np.median([d.even_deficit_db for _, d in t.hits]))
         if deficit > self.cfg.max_even_deficit_db:
@@ -224,7 +227,7 @@ class Tracker:
             hits, seed, self.cfg.max_pitch_glide, self.cfg.max_pitch_rate, arc=arc
         )
 
-    def _swept(self, t: Track) -> bool:
+    def _swept(self, hits: list[tuple[float, Detection]], seed: float) -> bool:
         """Does the track's pitch lie on a contour that sweeps like a siren's once it is followed
         into the hops around it, where the same comb was read but too weak to be localized?
 
@@ -237,13 +240,13 @@ class Tracker:
         before it honks is another source, not the scooter's own sweep; and it must reach
         `_CONTOUR_MIN_HOPS` beyond the track, as two or three hops of another comb are no sweep.
         """
-        times, traj = _pitch_trajectory(t.hits, t.voices[0])
+        times, traj = _pitch_trajectory(hits, seed)
         if len(traj) == 0:
             return False
         before, _, after = self._log_around(float(times[0]), float(times[-1]))
         gate = self.cfg.gate_deg
-        ahead = _contour(before, float(traj[0]), t.hits[0][1], gate)
-        behind = _contour(after, float(traj[-1]), t.hits[-1][1], gate)
+        ahead = _contour(before, float(traj[0]), hits[0][1], gate)
+        behind = _contour(after, float(traj[-1]), hits[-1][1], gate)
         if len(ahead) + len(behind) < _CONTOUR_MIN_HOPS:
             return False
         contour = [*ahead, *traj.tolist(), *behind]
@@ -295,6 +298,15 @@ class Tracker:
             return False
         return _run_near(after, 0, lambda f: abs(f / last - 1) <= _TURN_TONE) is not None
 
+    def _siren_at_release(self, p: ClosedTrack) -> bool:
+        """The siren tests that need what followed the track, run again when it is released.
+
+        Why: at close, only the hangover's two hops follow the track, and a wail's piece of two
+        hops (624 → 631 Hz) whose sweep went on unlocalized (641, 651, … 712 Hz) showed only
+        10 % of glide then, and 20 % by release.
+        """
+        return self._took_turns(p.hits, p.voices[0], around=True) or self._swept(p.hits, p.voices[0])
+
     def _log_around(self, t0: float, t1: float) -> tuple[list[_Combs], list[_Combs], list[_Combs]]:
         """The pitch log's hops before `t0` (nearest first), from `t0` to `t1`, and after `t1`."""
         eps = 1e-6  # hop times are hop centres; a hit's time is its hop's
@@ -318,7 +330,7 @@ class Tracker:
                 for t in self.active
             )
             if now - p.t_end > self.cfg.merge_gap_s and not waiting:
-                if not self._took_turns(p.hits, p.voices[0], around=True):
+                if not self._siren_at_release(p):
                     out.append(p)
             else:
                 keep.append(p)
