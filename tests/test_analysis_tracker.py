@@ -209,6 +209,20 @@ def test_a_comb_whose_odd_partials_are_missing_is_a_sound_an_octave_up_and_not_a
     assert len(_run(low)) == 1
 
 
+def test_a_yelps_top_read_an_octave_low_silences_its_direction_like_a_siren():
+    # A yelp's top at 1.46 kHz read as "730 Hz", two hops every 0.35 s: the first hop shows the
+    # octave (odd partials 30 dB down), the second less so; some taps pass the octave test alone.
+    def top(deficits: tuple[float, float]) -> list[list[Detection]]:
+        return [[replace(_det(1.6, 100.0, (730.0,)), even_deficit_db=e)] for e in deficits] + [[]] * 5
+
+    yelp = top((-36.0, -8.0)) + top((-33.0, -2.0)) + top((-26.0, 4.0)) + top((-29.0, 2.0))
+    assert _run(yelp) == []
+    assert len(_run(top((-26.0, 4.0)) + top((-29.0, 2.0)))) == 1  # no octave heard before: taps
+    # A car honking 47° away meanwhile is kept (`_near` follows a siren 15°/s from where it was heard).
+    car = [[*hops, _det(-45.0, 100.0, (420.0,))] for hops in yelp]
+    assert [c.hits[0][1].azimuth_deg for c in _run(car)] == [-45.0]
+
+
 def _run_with_combs(per_hop: list[tuple[list[Detection], tuple[float, ...]]]) -> list:
     """As `_run`, with every comb the detector read in each hop (localized or too weak to be)."""
     tracker = Tracker(TrackerConfig(), threshold=0.5, release=0.3, f0_max_hz=1150.0)
