@@ -268,6 +268,36 @@ def test_a_wails_piece_whose_sweep_goes_on_after_it_closed_is_not_released():
     assert len(_run_with_combs([*ahead, *piece, *after[:2], *quiet])) == 1
 
 
+def _notes(
+    pitches: list[tuple[float, ...]], az0: float, hops: int = 12, gap: int = 12
+) -> list[list[Detection]]:
+    """A source at az0 drifting 0.1° a hop, sounding each pitch set for `hops` hops, then silent."""
+    out: list[list[Detection]] = []
+    for f0 in pitches:
+        out += [[_det(az0 + 0.1 * len(out), 100.0, f0)]] * hops + [[]] * gap
+    return out
+
+
+def test_a_car_stereo_is_not_a_horn_once_its_tune_returns_to_a_chord():
+    # C, F, G, C: the fourth chord returns to the first after others; so does the fifth (F).
+    chords = [(262.0, 330.0), (175.0, 220.0), (196.0, 247.0), (262.0, 330.0), (175.0, 220.0)]
+    assert [c.hits[0][1].f0_hz for c in _run(_notes(chords, az0=-10.0))] == list(chords[:3])
+    # The same chords from five places 20° apart are five horns.
+    apart = [h for i, f0 in enumerate(chords) for h in _notes([f0], az0=-40.0 + 20 * i)]
+    assert len(_run(apart)) == 5
+
+
+def test_neighbours_honking_in_turn_near_one_another_are_all_kept():
+    # A car's two taps, then two other cars nearby: four pitches, four tracks, none returns.
+    assert len(_run(_notes([(415.0,), (316.0, 410.0), (434.0,), (482.0,)], az0=5.0, hops=4))) == 4
+    # A dual-tone car and its neighbour at the same spot answering each other (one voice read in
+    # one tap): pitches return, but only three; and a truck's three-note air horn tapped six times.
+    car, car_upper, neighbour = (330.0, 429.0), (429.0,), (500.0,)
+    assert len(_run(_notes([car, neighbour, car_upper, neighbour, car], az0=-10.0, hops=6))) == 5
+    truck = _notes([(220.0, 277.0), (277.0, 330.0), (220.0, 330.0)] * 2, az0=4.0, hops=5)
+    assert len(_run(truck)) == 6
+
+
 def test_a_few_hops_of_a_horns_pitch_localized_astray_are_not_an_event_of_their_own():
     # A dual-tone car at 5°: its upper voice (415 Hz) is placed 6° off for the first two hops,
     # before the lower one (320 Hz) is heard; afterwards both voices localize on the car.

@@ -16,10 +16,11 @@ square-wave driven siren or buzzer), is dropped: a siren is never evidence. So i
 odd partials stay well below its even ones while its octave up is above the horns' range (a
 siren's top read an octave low). Where a siren was heard, sweeping or so, what sounds from its
 direction within two seconds goes with it (its steadier stretches, and the emergency vehicle's
-own horn, which is exempt). The sweep tests that look past a track's end are run again when it
-is released, with more of what followed it known. A track at another track's pitch, inside its
-time and not louder, is that sound heard from elsewhere, not an event: a few hops localized
-astray (also of a track found no horn), or a façade's later reflection.
+own horn, which is exempt). A steady track from where a car stereo has been playing a tune
+(`Tracker._melody`) is dropped too. The sweep tests that look past a track's end are run again
+when it is released, with more of what followed it known. A track at another track's pitch,
+inside its time and not louder, is that sound heard from elsewhere, not an event: a few hops
+localized astray (also of a track found no horn), or a façade's later reflection.
 """
 
 from __future__ import annotations
@@ -110,6 +111,7 @@ class Tracker:
         self._sirens: list[list[tuple[float, Detection]]] = []  # hops of recent siren tracks
         self._pitch_log: deque[_Combs] = deque(maxlen=_CONTOUR_HOPS)
         self._dropped: list[list[tuple[float, Detection]]] = []  # hops of tracks found no horn
+        self._heard: list[list[tuple[float, Detection]]] = []  # hops of steady tracks, for `_melody`
 
     def update(self, obs: HopObservation) -> list[ClosedTrack]:
         self._pitch_log.append((0.5 * (obs.t_start + obs.t_end), obs.pitches, obs.detections))
@@ -140,6 +142,7 @@ class Tracker:
             self._close(t)
         self._sirens = [s for s in self._sirens if obs.t_end - s[-1][0] <= _SIREN_HOLD_S]
         self._dropped = [h for h in self._dropped if obs.t_end - h[-1][0] <= _DROPPED_HOLD_S]
+        self._heard = [h for h in self._heard if obs.t_end - h[-1][0] <= _TUNE_HOLD_S]
         return self._release_pending(obs.t_end)
 
     def flush(self) -> list[ClosedTrack]:
@@ -217,10 +220,49 @@ class Tracker:
             return True
         if any(_near(t.hits, s) for s in self._sirens):
             return True
+        melody = self._melody(t.hits)
+        self._heard.append(t.hits)  # a steady tone (the siren tests passed), whatever is said below
+        if melody:
+            self.pending = [p for p in self.pending if not _same_source(p.hits, t.hits)]
+            return True
         others = [o.hits for o in [*self.active, *self.pending] if o is not t]
         if any(_overtone_ghost(t.hits, o) for o in others):
             return True
         return any(_heard_elsewhere(t.hits, o) for o in [*others, *self._dropped])
+
+    def _melody(self, hits: list[tuple[float, Detection]]) -> bool:
+        """Is the track one more tune of a car stereo?
+
+        Music from a car is a succession of harmonic notes and chords, each as steady as a horn
+        while it lasts (a chord at 261 Hz for a second, then 184 and 325 Hz, from a car passing
+        the pole), and the detector reads each as a comb. The track is followed back, one earlier
+        steady track at a time, as long as each could be the same source sounding on after a pause
+        (`_same_source`), over `_TUNE_HOLD_S`. It is music when that chain holds at least
+        `_TUNE_TRACKS` tracks, sounding at least `_TUNE_PITCHES` unrelated pitches (one horn
+        sounds at most three: a dual-tone horn's voices, read together or alone, or an air horn's
+        chord), and one pitch comes back after a track without it (a tune returns to its notes).
+
+        Why all three: neighbours honking in turn near one another make such chains in busy
+        traffic (a car's two taps, then two more cars within 12° and 1.5 s: four pitches, four
+        tracks, on our own busy scenes), but no pitch came back there; a car answering its
+        neighbour (A, B, A) comes back, but with two or three pitches. What passes all three is
+        lost with the music: a missed honk, not a fine for a car stereo.
+        """
+        chain = [_tones(hits)]
+        if not chain[0]:
+            return False
+        link = hits
+        for other in reversed(self._heard):
+            if _same_source(link, other):
+                link = other
+                chain.append(_tones(other))
+        if len(chain) < _TUNE_TRACKS or len(_distinct([f for c in chain for f in c])) < _TUNE_PITCHES:
+            return False
+        return any(
+            _related(chain[i], chain[k]) and any(not _related(chain[j], chain[i]) for j in range(i + 1, k))
+            for i in range(len(chain))
+            for k in range(i + 2, len(chain))
+        )
 
     def _siren(self, hits: list[tuple[float, Detection]], seed: float, arc: bool = True) -> bool:
         """Pitches that sweep like a siren's (`_siren_like`, from `seed`) or take turns like a
@@ -364,8 +406,54 @@ _STRAY_PITCH = 0.02  # the same horn's pitch, hop to hop, onset settling aside
 _ECHO_LAG_S = 0.1  # two hops: a reflection localized from then on; two cars honking at once start together
 _STRAY_MULTIPLES = (1, 2, 3)  # a comb of its partials read where its lower ones are notched
 _STRAY_PITCH_WINDOW_S = 0.5  # the other track's pitches this close to a hop: its pitch then (see below)
+_TUNE_HOLD_S = 6.0  # how far back a tune is followed: music changes chord every 1-2 s
+_TUNE_TRACKS = 4
+_TUNE_PITCHES = 4  # one horn sounds at most three (an air horn's chord)
+_TUNE_GAP_S = 1.5  # music goes on: its notes follow one another (1.25 s apart seen)
+_TUNE_NEAR_DEG = 6.0
+_TUNE_DRIFT = 10.0  # °/s: a car 8 m from the pole sweeps ~15°/s (21°/s seen on its mirror image)
+_TUNE_PITCH = 0.04  # below a semitone (6 %): a tune's notes are at least that far apart
+_TUNE_MULTIPLES = (1 / 3, 1 / 2, 1.0, 2.0, 3.0)
 _GHOST_NEAR_DEG = 10.0  # a comb of another source's partials localizes near it (4° seen)
 _GHOST_RATIOS = (1 / 2, 2 / 3, 3 / 2, 2.0, 5 / 2, 3.0, 4.0)  # not 4/3, 5/4: dual-tone horn intervals
+
+
+def _tones(hits: list[tuple[float, Detection]]) -> list[float]:
+    """A track's pitches: each voice (within 3 %) heard in at least a third of its hops, so a
+    hop's stray comb is not one of them."""
+    pitches = sorted(f for _, d in hits for f in d.f0_hz)
+    clusters: list[list[float]] = []
+    for f in pitches:
+        if clusters and f <= clusters[-1][0] * 1.03:
+            clusters[-1].append(f)
+        else:
+            clusters.append([f])
+    return [float(np.median(c)) for c in clusters if len(c) >= len(hits) / 3]
+
+
+def _distinct(pitches: list[float]) -> list[float]:
+    """The pitches, one of each group that `_related` joins."""
+    out: list[float] = []
+    for f in pitches:
+        if not _related([f], out):
+            out.append(f)
+    return out
+
+
+def _related(a: list[float], b: list[float]) -> bool:
+    """Could two tracks' pitches be one horn's: a voice in common (within `_TUNE_PITCH`), or one
+    read an octave or a twelfth off (a comb of its upper partials, or of every other one)?"""
+    return any(abs(f * k / g - 1) <= _TUNE_PITCH for f in a for g in b for k in _TUNE_MULTIPLES)
+
+
+def _same_source(hits: list[tuple[float, Detection]], other: list[tuple[float, Detection]]) -> bool:
+    """Could `other`, an earlier track, be the source of `hits` sounding on after a pause: its
+    nearest hop at most `_TUNE_GAP_S` before their start, within `_TUNE_NEAR_DEG` plus
+    `_TUNE_DRIFT` per second between the two (the vehicle moved)?"""
+    t, d = hits[0]
+    ts, ds = min(other, key=lambda h: abs(h[0] - t))
+    dt = abs(ts - t)
+    return dt <= _TUNE_GAP_S and _angle(d, ds) <= _TUNE_NEAR_DEG + _TUNE_DRIFT * dt
 
 
 def _overtone_ghost(hits: list[tuple[float, Detection]], other: list[tuple[float, Detection]]) -> bool:
