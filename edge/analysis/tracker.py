@@ -223,7 +223,7 @@ class Tracker:
         melody = self._melody(t.hits)
         self._heard.append(t.hits)  # a steady tone (the siren tests passed), whatever is said below
         if melody:
-            self.pending = [p for p in self.pending if not _same_source(p.hits, t.hits)]
+            self.pending = [p for p in self.pending if not _same_source(t.hits, p.hits)]
             return True
         others = [o.hits for o in [*self.active, *self.pending] if o is not t]
         if any(_overtone_ghost(t.hits, o) for o in others):
