@@ -421,6 +421,12 @@ _GHOST_RATIOS = (1 / 2, 2 / 3, 3 / 2, 2.0, 5 / 2, 3.0, 4.0)  # not 4/3, 5/4: dua
 def _tones(hits: list[tuple[float, Detection]]) -> list[float]:
     """A track's pitches: each voice (within 3 %) heard in at least a third of its hops, so a
     hop's stray comb is not one of them."""
+    return [float(np.median(c)) for c in _pitch_clusters(hits) if len(c) >= len(hits) / 3]
+
+
+def _pitch_clusters(hits: list[tuple[float, Detection]]) -> list[list[float]]:
+    """Every pitch the track's hops read, sorted and grouped: each group spans at most 3 % above
+    its lowest pitch (one voice, Doppler and the pitch estimate's scatter included)."""
     pitches = sorted(f for _, d in hits for f in d.f0_hz)
     clusters: list[list[float]] = []
     for f in pitches:
@@ -428,7 +434,7 @@ def _tones(hits: list[tuple[float, Detection]]) -> list[float]:
             clusters[-1].append(f)
         else:
             clusters.append([f])
-    return [float(np.median(c)) for c in clusters if len(c) >= len(hits) / 3]
+    return clusters
 
 
 def _distinct(pitches: list[float]) -> list[float]:
@@ -450,10 +456,22 @@ def _same_source(hits: list[tuple[float, Detection]], other: list[tuple[float, D
     """Could `other`, an earlier track, be the source of `hits` sounding on after a pause: its
     nearest hop at most `_TUNE_GAP_S` before their start, within `_TUNE_NEAR_DEG` plus
     `_TUNE_DRIFT` per second between the two (the vehicle moved)?"""
-    t, d = hits[0]
+    return _reaches(hits[0], other, _TUNE_GAP_S, _TUNE_NEAR_DEG, _TUNE_DRIFT)
+
+
+def _reaches(
+    hit: tuple[float, Detection],
+    other: list[tuple[float, Detection]],
+    hold_s: float,
+    near_deg: float,
+    drift: float,
+) -> bool:
+    """Is `hit` within `near_deg` plus `drift` °/s of `other`'s hop nearest to it in time, which
+    is at most `hold_s` away: could a source heard there have moved to here?"""
+    t, d = hit
     ts, ds = min(other, key=lambda h: abs(h[0] - t))
     dt = abs(ts - t)
-    return dt <= _TUNE_GAP_S and _angle(d, ds) <= _TUNE_NEAR_DEG + _TUNE_DRIFT * dt
+    return dt <= hold_s and _angle(d, ds) <= near_deg + drift * dt
 
 
 def _overtone_ghost(hits: list[tuple[float, Detection]], other: list[tuple[float, Detection]]) -> bool:
@@ -673,11 +691,7 @@ def _near(hits: list[tuple[float, Detection]], siren: list[tuple[float, Detectio
     it; and whatever sounds from an emergency vehicle while its siren runs, its horn included,
     is exempt. A car honking within a few degrees of a passing ambulance is lost with it: a
     missed honk, not a wrong fine."""
-    for t, d in hits:
-        ts, ds = min(siren, key=lambda h: abs(h[0] - t))
-        if abs(ts - t) <= _SIREN_HOLD_S and _angle(d, ds) <= _SIREN_NEAR_DEG + _SIREN_DRIFT * abs(ts - t):
-            return True
-    return False
+    return any(_reaches(h, siren, _SIREN_HOLD_S, _SIREN_NEAR_DEG, _SIREN_DRIFT) for h in hits)
 
 
 def _alternating_tones(hits: list[tuple[float, Detection]], log: Iterable[_Combs]) -> bool:
@@ -694,13 +708,7 @@ def _alternating_tones(hits: list[tuple[float, Detection]], log: Iterable[_Combs
     car's dual-tone horn (317 and 389 Hz) beside a hi-lo siren elsewhere (586/770 Hz) had one
     voice read per hop, the siren's comb taking the other slot, and "took turns" for 1.4 s.
     """
-    pitches = sorted(f for _, d in hits for f in d.f0_hz)
-    clusters: list[list[float]] = []
-    for f in pitches:
-        if clusters and f <= clusters[-1][0] * 1.03:
-            clusters[-1].append(f)
-        else:
-            clusters.append([f])
+    clusters = _pitch_clusters(hits)
     if len(clusters) < 2:
         return False
     big = sorted(clusters, key=len, reverse=True)[:2]
