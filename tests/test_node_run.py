@@ -141,6 +141,37 @@ def test_sigterm_stops_cleanly_and_systemd_hears_it(scene: Path, tmp_path: Path)
     assert "Traceback" not in err
 
 
+class _SignalInsideRead:
+    """The scene's sound file, with a stop request arriving inside `read`, as SIGTERM can."""
+
+    def __init__(self, file: object, on_read: object) -> None:
+        self._file = file
+        self._on_read = on_read
+        self.reads = 0
+
+    def read(self, *args: object, **kwargs: object) -> object:
+        self.reads += 1
+        if self.reads == 3:
+            self._on_read()
+        return self._file.read(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._file, name)
+
+
+def test_a_stop_arriving_inside_a_read_ends_the_run_cleanly(scene: Path, tmp_path: Path) -> None:
+    cfg = node_config(tmp_path, unique_device(), broker={"enabled": False})
+    running = assemble(cfg, scene=load_scene(scene))
+    scene_source = running.node.source.inner
+    file = _SignalInsideRead(scene_source._file, running.node.request_stop)
+    scene_source._file = file
+    stats = running.node.run()
+    running.shutdown()
+    # The read under way finished with its file still open; the run stopped after it.
+    assert file.reads == 3 and stats.blocks == 2
+    assert scene_source._closed
+
+
 def test_threads_are_not_left_running(scene: Path, tmp_path: Path) -> None:
     cfg = node_config(tmp_path, unique_device(), broker={"enabled": False})
     before = {t.name for t in threading.enumerate()}

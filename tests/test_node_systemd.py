@@ -51,6 +51,9 @@ class _StuckSource(ArraySource):
         yield 0, np.zeros((2400, 4), np.float32)
         self.release.wait(10)
 
+    def stop(self) -> None:
+        self.release.set()
+
     def close(self) -> None:
         self.release.set()
 

@@ -87,9 +87,9 @@ class Node:
     # ----- control (any thread) -----
 
     def request_stop(self) -> None:
-        """Finish the current block and shut down cleanly (SIGTERM, SIGINT)."""
+        """Finish the current block and shut down cleanly (SIGTERM, SIGINT); `run` closes the source."""
         self._stop.set()
-        self.source.close()
+        self.source.stop()
 
     def update_live(self, live: LiveSettings) -> None:
         """A validated pushed config; applied before the next block."""

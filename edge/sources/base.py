@@ -27,6 +27,15 @@ class ArraySource(ABC):
     def close(self) -> None:
         """Release the device or file; iterating afterwards is an error."""
 
+    def stop(self) -> None:
+        """Ask iteration to end soon; safe from a signal handler or another thread.
+
+        Unlike `close`, it releases nothing: a signal handler runs between two bytecodes of the
+        reading thread, possibly inside the file library's read, which must not find its file
+        gone. A source whose iteration can wait (a sound card, a paced replay) wakes up and
+        ends; one that never waits ends after its next block, when the reader sees its own flag.
+        """
+
     def __enter__(self) -> ArraySource:
         return self
 

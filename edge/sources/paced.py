@@ -37,9 +37,13 @@ class PacedSource(ArraySource):
             if self._stop.wait(max(0.0, due - time.monotonic())):
                 return
             yield start, block
-            if self._stop.is_set():  # closed meanwhile (a signal handler): the inner file is gone
+            if self._stop.is_set():
                 return
 
-    def close(self) -> None:
+    def stop(self) -> None:
         self._stop.set()
+        self.inner.stop()
+
+    def close(self) -> None:
+        self.stop()
         self.inner.close()

@@ -133,6 +133,9 @@ class SounddeviceSource(ArraySource):
         )
         self._supervisor.start()
 
+    def stop(self) -> None:
+        self._stop.set()  # the reading loop looks at it at least every 0.25 s
+
     def close(self) -> None:
         self._stop.set()
         if self._supervisor is not None:
