@@ -27,6 +27,7 @@ class ArraySource(ABC):
     def close(self) -> None:
         """Release the device or file; iterating afterwards is an error."""
 
+    @abstractmethod
     def stop(self) -> None:
         """Ask iteration to end soon; safe from a signal handler or another thread.
 

@@ -36,6 +36,9 @@ class SceneSource(ArraySource):
             yield start, block
             start += len(block)
 
+    def stop(self) -> None:
+        """Nothing to wake: reading a file never waits, and the reader ends after this block."""
+
     def close(self) -> None:
         if not self._closed:
             self._file.close()
