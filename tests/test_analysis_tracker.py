@@ -209,6 +209,27 @@ def test_a_comb_whose_odd_partials_are_missing_is_a_sound_an_octave_up_and_not_a
     assert len(_run(low)) == 1
 
 
+def test_a_small_horn_held_with_weak_even_partials_is_kept_and_a_short_one_is_not():
+    # A scooter's 767 Hz horn whose even partials sit 9 dB below the odd ones, held 1.5 s.
+    def tone(f0: float, hops: int, az: float = 7.0) -> list[list[Detection]]:
+        return [[replace(_det(az, 100.0, (f0,)), even_deficit_db=9.0)] for _ in range(hops)]
+
+    assert len(_run(tone(767.0, 30))) == 1
+    # Half a second of it (a buzzer's beep, or a turn of a hi-lo siren) is no evidence.
+    assert _run(tone(767.0, 10)) == []
+    # Below the small horns' range, a held square-ish tone is still not a horn.
+    assert _run(tone(400.0, 30)) == []
+    # A hi-lo siren with turns of 1.1 s is a siren, however long each turn is held.
+    hilo = [*tone(700.0, 22), *tone(900.0, 22), *tone(700.0, 22), *tone(900.0, 22)]
+    assert _run(hilo) == []
+    # Held 1.2 s, localized only in its last 0.7 s: the detector read its comb before (hops
+    # whose odd partials stood out too far for it to call them a horn's).
+    heard = [([], (767.0,))] * 10
+    held = [(d, (767.0,)) for d in tone(767.0, 14)]
+    assert _run_with_combs(held) == []
+    assert len(_run_with_combs([*heard, *held])) == 1
+
+
 def test_a_yelps_top_read_an_octave_low_silences_its_direction_like_a_siren():
     # A yelp's top at 1.46 kHz read as "730 Hz", two hops every 0.35 s: the first hop shows the
     # octave (odd partials 30 dB down), the second less so; some taps pass the octave test alone.

@@ -96,6 +96,9 @@ class TrackerConfig(_Section):
     max_pitch_rate: float = Field(0.15, gt=0)  # per second: a wail's short piece, not a horn's Doppler
     max_even_deficit_db: float = Field(6.0, gt=0)
     min_even_deficit_db: float = Field(-15.0, lt=0)
+    # A held tone in the small horns' range may have weak even partials (see `Tracker._small_horn`).
+    small_horn_min_s: float = Field(1.0, gt=0)
+    small_horn_min_f0_hz: float = Field(550.0, gt=0)
 
 
 class HealthConfig(_Section):

@@ -12,7 +12,8 @@ pitch glides, rises and falls, or steps like a siren's (and taps that do so toge
 lies on a sweep the detector read in the hops around it, whose two pitches take turns like a
 hi-lo siren's (or whose one pitch takes its turn between another tone's unlocalized turns), or
 whose even partials stay well below the odd ones over the whole track (a
-square-wave driven siren or buzzer), is dropped: a siren is never evidence. So is a track whose
+square-wave driven siren or buzzer; unless it holds its pitch for a second in the small horns'
+range: a scooter's buzzing horn), is dropped: a siren is never evidence. So is a track whose
 odd partials stay well below its even ones while its octave up is above the horns' range (a
 siren's top read an octave low). Where a siren was heard, sweeping or so, what sounds from its
 direction within two seconds goes with it (its steadier stretches, and the emergency vehicle's
@@ -98,6 +99,16 @@ class ClosedTrack:
     wind: bool
     beam: list[tuple[int, np.ndarray]] = field(default_factory=list)
     voices: tuple[float, ...] = ()  # the pitches heard when the track was decided
+
+
+@dataclass(frozen=True)
+class _Contour:
+    """A track's pitch followed into the hops around it (`Tracker._contour_around`)."""
+
+    t_first: float  # time of its first hop, before the track's when the comb was heard earlier
+    t_last: float
+    pitches: list[float]
+    beyond: int  # hops of it outside the track
 
 
 class Tracker:
@@ -205,7 +216,7 @@ class Tracker:
         if self._swept(t.hits, seed) or self._took_turns(t.hits, seed):  # not remembered: not localized
             return True
         deficit = float(np.median([d.even_deficit_db for _, d in t.hits]))
-        if deficit > self.cfg.max_even_deficit_db:
+        if deficit > self.cfg.max_even_deficit_db and not self._small_horn(t):
             # Square-wave drive over the whole track: an electronic siren, or a buzzer or a bird's
             # odd-partial call (so not remembered as a siren: its direction stays enforced).
             return True
@@ -229,6 +240,29 @@ class Tracker:
         if any(_overtone_ghost(t.hits, o) for o in others):
             return True
         return any(_heard_elsewhere(t.hits, o) for o in [*others, *self._dropped])
+
+    def _small_horn(self, t: Track) -> bool:
+        """Is a track whose even partials are weak a scooter's or motorcycle's horn held down?
+
+        Why: a small horn's buzzing diaphragm can leave its even partials 8–15 dB below the odd
+        ones (a 767 Hz scooter horn held for 1.8 s read so throughout), which is what the deficit
+        rule takes for a square wave. Such a horn sounds in the small horns' range (600–1100 Hz),
+        and its pitch holds: the siren rules above passed. It is held for `small_horn_min_s`
+        counting the hops around the track where the detector read its comb without localizing it
+        (hops whose deficit reached the detector's own limit: the horn's track comes in pieces).
+        A square-wave tone that holds its pitch
+        for a second there is rare: a hi-lo siren's turn is shorter, and the next turn is tested
+        at release (`_siren_at_release`). A short tap of that kind stays dropped, as a buzzer's
+        beep would be: precision first.
+        """
+        f0 = float(np.median([d.f0_hz[0] for _, d in t.hits]))
+        if f0 < self.cfg.small_horn_min_f0_hz:
+            return False
+        # Its own pitch, not the one it was decided on: an engine's comb from the same place can
+        # open the track before the horn takes it over.
+        seed = min((f for _, d in t.hits for f in d.f0_hz), key=lambda f: abs(f - f0))
+        around = self._contour_around(t.hits, seed)
+        return around is not None and around.t_last - around.t_first >= self.cfg.small_horn_min_s
 
     def _melody(self, hits: list[tuple[float, Detection]]) -> bool:
         """Is the track one more tune of a car stereo?
@@ -284,17 +318,28 @@ class Tracker:
         before it honks is another source, not the scooter's own sweep; and it must reach
         `_CONTOUR_MIN_HOPS` beyond the track, as two or three hops of another comb are no sweep.
         """
+        around = self._contour_around(hits, seed)
+        if around is None or around.beyond < _CONTOUR_MIN_HOPS:
+            return False
+        contour = around.pitches
+        return (max(contour) - min(contour)) / float(np.median(contour)) > self.cfg.max_pitch_glide
+
+    def _contour_around(self, hits: list[tuple[float, Detection]], seed: float) -> _Contour | None:
+        """The track's pitch trajectory followed (`_contour`) into the hops before and after it,
+        where the detector read the same comb, localized or not; None without a trajectory."""
         times, traj = _pitch_trajectory(hits, seed)
         if len(traj) == 0:
-            return False
+            return None
         before, _, after = self._log_around(float(times[0]), float(times[-1]))
         gate = self.cfg.gate_deg
         ahead = _contour(before, float(traj[0]), hits[0][1], gate)
         behind = _contour(after, float(traj[-1]), hits[-1][1], gate)
-        if len(ahead) + len(behind) < _CONTOUR_MIN_HOPS:
-            return False
-        contour = [*ahead, *traj.tolist(), *behind]
-        return (max(contour) - min(contour)) / float(np.median(contour)) > self.cfg.max_pitch_glide
+        return _Contour(
+            t_first=before[len(ahead) - 1][0] if ahead else float(times[0]),
+            t_last=after[len(behind) - 1][0] if behind else float(times[-1]),
+            pitches=[*ahead, *traj.tolist(), *behind],
+            beyond=len(ahead) + len(behind),
+        )
 
     def _took_turns(self, hits: list[tuple[float, Detection]], seed: float, around: bool = False) -> bool:
         """Is the track one turn of a hi-lo siren whose other turns were heard but not localized?
