@@ -216,11 +216,11 @@ class Tracker:
         if self._swept(t.hits, seed) or self._took_turns(t.hits, seed):  # not remembered: not localized
             return True
         deficit = float(np.median([d.even_deficit_db for _, d in t.hits]))
-        if deficit > self.cfg.max_even_deficit_db and not self._small_horn(t):
+        f0 = float(np.median([d.f0_hz[0] for _, d in t.hits]))
+        if deficit > self.cfg.max_even_deficit_db and not self._small_horn(t, f0):
             # Square-wave drive over the whole track: an electronic siren, or a buzzer or a bird's
             # odd-partial call (so not remembered as a siren: its direction stays enforced).
             return True
-        f0 = float(np.median([d.f0_hz[0] for _, d in t.hits]))
         if deficit < self.cfg.min_even_deficit_db and 2 * f0 > self.f0_max_hz:
             # The comb's odd partials sit far below its even ones: it is a sound an octave higher
             # read an octave low, and that octave is above the horns' range (a wail's top at
@@ -241,8 +241,8 @@ class Tracker:
             return True
         return any(_heard_elsewhere(t.hits, o) for o in [*others, *self._dropped])
 
-    def _small_horn(self, t: Track) -> bool:
-        """Is a track whose even partials are weak a scooter's or motorcycle's horn held down?
+    def _small_horn(self, t: Track, f0: float) -> bool:
+        """Is a track (median pitch `f0`) whose even partials are weak a small horn held down?
 
         Why: a small horn's buzzing diaphragm can leave its even partials 8–15 dB below the odd
         ones (a 767 Hz scooter horn held for 1.8 s read so throughout), which is what the deficit
@@ -250,12 +250,10 @@ class Tracker:
         and its pitch holds: the siren rules above passed. It is held for `small_horn_min_s`
         counting the hops around the track where the detector read its comb without localizing it
         (hops whose deficit reached the detector's own limit: the horn's track comes in pieces).
-        A square-wave tone that holds its pitch
-        for a second there is rare: a hi-lo siren's turn is shorter, and the next turn is tested
-        at release (`_siren_at_release`). A short tap of that kind stays dropped, as a buzzer's
-        beep would be: precision first.
+        A square-wave tone that holds its pitch for a second there is rare: a hi-lo siren's turn
+        is shorter, and the next turn is tested at release (`_siren_at_release`). A short tap of
+        that kind stays dropped, as a buzzer's beep would be: precision first.
         """
-        f0 = float(np.median([d.f0_hz[0] for _, d in t.hits]))
         if f0 < self.cfg.small_horn_min_f0_hz:
             return False
         # Its own pitch, not the one it was decided on: an engine's comb from the same place can

@@ -137,7 +137,7 @@ class SounddeviceSource(ArraySource):
         self._stop.set()  # the reading loop looks at it at least every 0.25 s
 
     def close(self) -> None:
-        self._stop.set()
+        self.stop()
         if self._supervisor is not None:
             self._supervisor.join(2.0)
         self._abandon()
