@@ -61,18 +61,21 @@ def test_bad_files_get_an_error_line_and_the_others_still_score(
     zero_bytes = tmp_path / "zero.wav"
     zero_bytes.write_bytes(b"")
     missing = tmp_path / "missing.wav"
+    truncated = tmp_path / "truncated.wav"
+    truncated.write_bytes(good.read_bytes()[:1000])
     code, records, err = _run(
-        capsys, str(empty), str(corrupt), str(good), str(zero_bytes), str(missing), "--json"
+        capsys, str(empty), str(corrupt), str(good), str(zero_bytes), str(missing), str(truncated), "--json"
     )
     assert code == 1
     by_file = {r["file"]: r for r in records}
-    assert len(records) == 5
+    assert len(records) == 6
     assert by_file[str(good)]["is_horn"] is True
     assert "no audio samples" in by_file[str(empty)]["error"]
     assert "not a readable audio file" in by_file[str(corrupt)]["error"]
     assert "not a readable audio file" in by_file[str(zero_bytes)]["error"]
     assert "no such file" in by_file[str(missing)]["error"]
-    assert err.count("error:") == 4
+    assert "truncated" in by_file[str(truncated)]["error"]
+    assert err.count("error:") == 5
 
 
 def test_plain_output_is_one_line_per_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
