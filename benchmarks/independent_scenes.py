@@ -1441,6 +1441,7 @@ def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
     """Pooled figures over scenes: counts summed, per-horn values pooled before medians."""
     horns = [h for r in results for h in r["horns"]]
     evs = [e for r in results for e in r["events"]]
+    evidence = [e for e in evs if e["event"].get("inside_frame", True) and not e["event"].get("conditions")]
     found = [h for h in horns if h["found"]]
     errs = [h["error_deg"] for h in found]
     honks = {(r["setup"]["seed"], h["horn"]["honk"]): False for r in results for h in r["horns"]}
@@ -1456,6 +1457,11 @@ def summary(results: list[dict[str, Any]]) -> dict[str, Any]:
         "precision_time": sum(e["time_match"] for e in evs) / len(evs) if evs else float("nan"),
         "precision_attr": sum(e["correct"] for e in evs) / len(evs) if evs else float("nan"),
         "precision_5deg": sum(e["correct_5deg"] for e in evs) / len(evs) if evs else float("nan"),
+        # Only events inside the picture with no suspending condition become evidence (a fine).
+        "precision_evidence": sum(e["correct"] for e in evidence) / len(evidence)
+        if evidence
+        else float("nan"),
+        "evidence_events": len(evidence),
         "median_err": float(np.median(errs)) if errs else float("nan"),
         "p90_err": float(np.percentile(errs, 90)) if errs else float("nan"),
         "attribution": float(np.mean([h["attributed"] for h in found])) if found else float("nan"),
@@ -1538,6 +1544,7 @@ def print_report(score_dir: Path, events_dir: Path, verbose: bool) -> None:
             f"POOLED {arr}: horns {s['horns']} events {s['events']} recall {f(s['recall'])} "
             f"honk recall {f(s['honk_recall'])} ({s['honks']} honks) precision(time) {f(s['precision_time'])} "
             f"precision(attributed) {f(s['precision_attr'])} precision(attr & <=5°) {f(s['precision_5deg'])} "
+            f"precision(evidence: attributed, of {s['evidence_events']} inside the picture) {f(s['precision_evidence'])} "
             f"median err {f(s['median_err'], 5, 2)}° p90 {f(s['p90_err'], 5, 2)}° attribution {f(s['attribution'])} "
             f"median detected_after_s {f(s['median_detected_after'])} median latency {f(s['median_latency'])}"
         )

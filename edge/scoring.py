@@ -7,7 +7,9 @@ two on either side, so a truth horn counts as found when any estimate overlaps i
 counts as correct (precision) only when it also points at a horn sounding then: within
 `direction_tolerance_deg` of it and closer to the honking vehicle than to every other vehicle.
 A report at the right time but toward the wrong vehicle is the costliest error (a wrong fine), so
-it must not be counted as a hit.
+it must not be counted as a hit. Precision is also given over the evidence alone: the events the
+node would turn into evidence (inside the picture, no suspending condition such as wind; see
+`HornEvent.enforceable`), since a fine can only come from those.
 
 Angle: between the estimate's direction and the truth's direction at the estimate's reference
 time (truth sources may move, `track_deg`). Attribution: the estimate is closer to the honking
@@ -45,6 +47,13 @@ class Scores:
     latencies_s: tuple[float, ...] = ()
     true_positives: int = 0
     found: int = 0
+    evidence_events: int = 0
+    evidence_true_positives: int = 0
+
+    @property
+    def evidence_precision(self) -> float | None:
+        """Precision over the events that would become evidence (see the module docstring)."""
+        return self.evidence_true_positives / self.evidence_events if self.evidence_events else None
 
     def lines(self) -> list[str]:
         def f(v: float | None, fmt: str) -> str:
@@ -54,6 +63,8 @@ class Scores:
             f"truth horns {self.truth_events}, reported events {self.estimated_events}",
             f"recall     {f(self.recall, '.3f')}  ({self.found}/{self.truth_events})",
             f"precision  {f(self.precision, '.3f')}  ({self.true_positives}/{self.estimated_events})",
+            f"precision of evidence {f(self.evidence_precision, '.3f')}  "
+            f"({self.evidence_true_positives}/{self.evidence_events} inside the picture, no suspending condition)",
             f"angular error median {f(self.median_error_deg, '.2f')}°  p90 {f(self.p90_error_deg, '.2f')}°",
             f"attribution {f(self.attribution, '.3f')}  ({sum(self.attributed)}/{len(self.attributed)})",
             f"detection latency median {f(self.median_latency_s, '.3f')} s",
@@ -105,7 +116,8 @@ def score_events(
         others = _other_directions(h, t, horns, vehicles) or []
         return all(own < angle_deg(e["azimuth_deg"], e["elevation_deg"], *o) for o in others)
 
-    tp = sum(1 for e in est if any(overlaps(e, h) > 0 and points_at(e, h) for h in horns))
+    correct = [any(overlaps(e, h) > 0 and points_at(e, h) for h in horns) for e in est]
+    evidence = [e.get("inside_frame", True) and not e.get("conditions") for e in est]
     errors: list[float] = []
     attributed: list[bool] = []
     latencies: list[float] = []
@@ -130,7 +142,16 @@ def score_events(
             attributed.append(
                 all(d_own < angle_deg(e["azimuth_deg"], e["elevation_deg"], *o) for o in others)
             )
-    return summarise(len(horns), len(est), found, tp, errors, attributed, latencies)
+    return summarise(
+        len(horns),
+        len(est),
+        found,
+        sum(correct),
+        errors,
+        attributed,
+        latencies,
+        evidence=(sum(evidence), sum(c and v for c, v in zip(correct, evidence, strict=True))),
+    )
 
 
 def _t_ref(e: dict[str, Any]) -> float:
@@ -164,8 +185,9 @@ def _other_directions(
 
 
 def summary_table(rows: list[tuple[str, Scores]]) -> str:
-    """A fixed-width table of scores per scene/profile, for benchmark scripts."""
-    head = f"{'case':28} {'horns':>5} {'est':>4} {'recall':>7} {'prec':>6} {'med°':>6} {'p90°':>6} {'attr':>6} {'lat s':>6}"
+    """A fixed-width table of scores per scene/profile, for benchmark scripts (`evid`: precision of
+    the evidence alone)."""
+    head = f"{'case':28} {'horns':>5} {'est':>4} {'recall':>7} {'prec':>6} {'evid':>6} {'med°':>6} {'p90°':>6} {'attr':>6} {'lat s':>6}"
     out = [head, "-" * len(head)]
 
     def f(v: float | None, w: int, p: int) -> str:
@@ -174,6 +196,7 @@ def summary_table(rows: list[tuple[str, Scores]]) -> str:
     for name, s in rows:
         out.append(
             f"{name[:28]:28} {s.truth_events:>5} {s.estimated_events:>4} {f(s.recall, 7, 3)} {f(s.precision, 6, 3)} "
+            f"{f(s.evidence_precision, 6, 3)} "
             f"{f(s.median_error_deg, 6, 2)} {f(s.p90_error_deg, 6, 2)} {f(s.attribution, 6, 3)} {f(s.median_latency_s, 6, 3)}"
         )
     return "\n".join(out)
@@ -187,8 +210,10 @@ def summarise(
     errors_deg: Sequence[float],
     attributed: Sequence[bool],
     latencies_s: Sequence[float],
+    evidence: tuple[int, int] = (0, 0),
 ) -> Scores:
-    """Rates and medians from counts and per-horn figures: one definition for a scene and for a pool."""
+    """Rates and medians from counts and per-horn figures: one definition for a scene and for a pool.
+    `evidence`: (events that would become evidence, how many of them are correct)."""
     return Scores(
         truth_events=truth_events,
         estimated_events=estimated_events,
@@ -203,6 +228,8 @@ def summarise(
         latencies_s=tuple(latencies_s),
         true_positives=true_positives,
         found=found,
+        evidence_events=evidence[0],
+        evidence_true_positives=evidence[1],
     )
 
 
@@ -218,4 +245,5 @@ def pool_scores(scores: Sequence[Scores]) -> Scores | None:
         [e for s in scores for e in s.errors_deg],
         [a for s in scores for a in s.attributed],
         [x for s in scores for x in s.latencies_s],
+        evidence=(sum(s.evidence_events for s in scores), sum(s.evidence_true_positives for s in scores)),
     )

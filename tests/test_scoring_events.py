@@ -3,7 +3,7 @@
 import pytest
 
 from edge.scene.model import Truth, TruthEvent
-from edge.scoring import angle_deg, score_events, summary_table
+from edge.scoring import angle_deg, pool_scores, score_events, summary_table
 
 
 def _ev(t0, t1, az, el, lat=0.2):
@@ -65,6 +65,22 @@ def test_a_report_toward_the_wrong_vehicle_is_not_a_hit():
     assert on_a.precision == 1.0
 
 
+def test_evidence_precision_counts_only_what_would_become_evidence():
+    """An event outside the picture or under a suspending condition is reported, never evidence."""
+    truth = Truth(events=[TruthEvent(1.0, 1.5, 10.0, -5.0)])
+    hit = _ev(1.0, 1.5, 10.2, -5.0)
+    outside = {**_ev(4.0, 4.3, 40.0, -30.0), "inside_frame": False}
+    windy = {**_ev(6.0, 6.3, 2.0, -4.0), "conditions": ["wind"]}
+    stray = _ev(8.0, 8.3, 3.0, -3.0)
+    s = score_events([hit, outside, windy, stray], truth)
+    assert s.precision == pytest.approx(1 / 4)
+    assert (s.evidence_true_positives, s.evidence_events) == (1, 2)
+    assert s.evidence_precision == pytest.approx(1 / 2)
+    assert any(line.startswith("precision of evidence 0.500  (1/2") for line in s.lines())
+    pooled = pool_scores([s, score_events([hit], truth)])
+    assert (pooled.evidence_true_positives, pooled.evidence_events) == (2, 3)
+
+
 def test_double_tap_counts_once_either_way():
     truth = Truth(events=[TruthEvent(1.0, 1.2, 0.0, -5.0), TruthEvent(1.35, 1.55, 0.0, -5.0)])
     merged = score_events([_ev(1.0, 1.55, 0.1, -5.0)], truth)
@@ -76,3 +92,4 @@ def test_double_tap_counts_once_either_way():
 def test_empty_cases_give_no_figures_rather_than_fake_ones():
     s = score_events([], Truth())
     assert s.recall is None and s.precision is None and s.median_error_deg is None
+    assert s.evidence_precision is None

@@ -93,6 +93,7 @@ def scores_table(rows: Sequence[tuple[str, str, list[str]]], pooled: Sequence[bo
         "reported",
         "recall",
         "precision",
+        "precision of evidence",
         "median error °",
         "p90 error °",
         "attribution",

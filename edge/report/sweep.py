@@ -98,6 +98,7 @@ COLUMNS = (
     "events",
     "recall",
     "precision",
+    "evidence_precision",
     "median_err_deg",
     "p90_err_deg",
     "attribution",
@@ -112,12 +113,13 @@ def score_cells(s: Scores | None, events: int) -> list[str]:
         return "n/a" if v is None else f"{v:.{p}f}"
 
     if s is None:
-        return ["n/a", str(events), "n/a", "n/a", "n/a", "n/a", "n/a", "n/a"]
+        return ["n/a", str(events), *["n/a"] * (len(COLUMNS) - 2)]
     return [
         str(s.truth_events),
         str(s.estimated_events),
         f(s.recall, 3),
         f(s.precision, 3),
+        f(s.evidence_precision, 3),
         f(s.median_error_deg, 2),
         f(s.p90_error_deg, 2),
         f(s.attribution, 3),
@@ -127,8 +129,8 @@ def score_cells(s: Scores | None, events: int) -> list[str]:
 
 def comparison_table(summaries: Sequence[SettingSummary], per_scene: bool = True) -> str:
     """Fixed-width text: one row per scene × setting (optional), then one pooled row per setting,
-    then what each S-number means."""
-    head = ["setting", "scene", "horns", "est", "recall", "prec", "med°", "p90°", "attr", "lat s", "×rt"]
+    then what each S-number means (`evid`: precision of the evidence alone, see `edge.scoring`)."""
+    head = ["setting", "scene", "horns", "est", "recall", "prec", "evid", "med°", "p90°", "attr", "lat s", "×rt"]
     rows: list[list[str]] = []
     if per_scene:
         for s in summaries:
