@@ -130,7 +130,20 @@ def score_cells(s: Scores | None, events: int) -> list[str]:
 def comparison_table(summaries: Sequence[SettingSummary], per_scene: bool = True) -> str:
     """Fixed-width text: one row per scene × setting (optional), then one pooled row per setting,
     then what each S-number means (`evid`: precision of the evidence alone, see `edge.scoring`)."""
-    head = ["setting", "scene", "horns", "est", "recall", "prec", "evid", "med°", "p90°", "attr", "lat s", "×rt"]
+    head = [
+        "setting",
+        "scene",
+        "horns",
+        "est",
+        "recall",
+        "prec",
+        "evid",
+        "med°",
+        "p90°",
+        "attr",
+        "lat s",
+        "×rt",
+    ]
     rows: list[list[str]] = []
     if per_scene:
         for s in summaries:
