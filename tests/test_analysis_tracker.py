@@ -289,6 +289,20 @@ def test_a_wails_piece_whose_sweep_goes_on_after_it_closed_is_not_released():
     assert len(_run_with_combs([*ahead, *piece, *after[:2], *quiet])) == 1
 
 
+def test_a_wails_piece_is_followed_through_an_octave_slip_of_the_comb_search():
+    # A wail rising 2.7 % a hop: two hops localized (464, 477 Hz), two more read (490, 503 Hz),
+    # then its comb read at its true pitch, an octave up (1032 → 1139 Hz).
+    piece = [([_det(-3.6, 100.0, (f,))], (f,)) for f in (464.0, 477.0)]
+    after = [([], (f,)) for f in (490.0, 503.0, 1032.0, 1059.0, 1082.0, 1106.0, 1139.0)]
+    assert _run_with_combs([*piece, *after]) == []
+    # Where the comb stops after 503 Hz the piece passes: too short a sweep to tell from a tap.
+    quiet = [([], (250.0,)) for _ in range(7)]
+    assert len(_run_with_combs([*piece, *after[:2], *quiet])) == 1
+    # A steady horn whose comb a wail then reads an octave up: no sweep was under way, it stays.
+    horn = [([_det(-3.6, 100.0, (f,))], (f,)) for f in (500.0, 503.0, 504.0, 503.0, 504.0, 503.0)]
+    assert len(_run_with_combs([*horn, *after[2:]])) == 1
+
+
 def _notes(
     pitches: list[tuple[float, ...]], az0: float, hops: int = 12, gap: int = 12
 ) -> list[list[Detection]]:

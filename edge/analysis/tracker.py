@@ -9,7 +9,8 @@ once make two events, and a vehicle that moves while honking stays one track (th
 the last position). A second blast from the same direction within
 `merge_gap_s` (a double or triple tap) joins the first event: one honk, one fine. A track whose
 pitch glides, rises and falls, or steps like a siren's (and taps that do so together), whose pitch
-lies on a sweep the detector read in the hops around it, whose two pitches take turns like a
+lies on a sweep the detector read in the hops around it (through an octave slip of its comb
+search, once the sweep is under way), whose two pitches take turns like a
 hi-lo siren's (or whose one pitch takes its turn between another tone's unlocalized turns), or
 whose even partials stay well below the odd ones over the whole track (a
 square-wave driven siren or buzzer; unless it holds its pitch for a second in the small horns'
@@ -330,8 +331,9 @@ class Tracker:
             return None
         before, _, after = self._log_around(float(times[0]), float(times[-1]))
         gate = self.cfg.gate_deg
-        ahead = _contour(before, float(traj[0]), hits[0][1], gate)
-        behind = _contour(after, float(traj[-1]), hits[-1][1], gate)
+        pitches = traj.tolist()
+        ahead = _contour(before, pitches[0], hits[0][1], gate, prior=pitches[::-1])
+        behind = _contour(after, pitches[-1], hits[-1][1], gate, prior=pitches)
         return _Contour(
             t_first=before[len(ahead) - 1][0] if ahead else float(times[0]),
             t_last=after[len(behind) - 1][0] if behind else float(times[-1]),
@@ -440,6 +442,8 @@ _Combs = tuple[float, tuple[float, ...], tuple[Detection, ...]]  # a hop's time,
 _CONTOUR_HOPS = 60  # 3 s of every hop's combs, for `Tracker._swept`
 _CONTOUR_MIN_HOPS = 4  # 0.2 s beyond the track: a sustained sweep, not scraps of another comb
 _CONTOUR_STEP = 0.06  # a wail moves 3–5 % a hop; more is another source's comb
+_SWEEP_STEP = 0.01  # a pitch step a hop that only a sweep keeps up
+_SWEEP_STEPS = 3  # such steps in a row (the same way): a sweep under way
 _HANDOVER_GAP = 2  # hops between one tone of a hi-lo siren stopping and the other starting
 _TURN_TONE = 0.04  # a hi-lo tone's pitch from one turn to its next (Doppler of a slow approach)
 _PATH_RMS_DEG = 0.5  # a straight line that misses a track's hops by more cuts a curve
@@ -651,22 +655,59 @@ def _follow(hits: list[tuple[float, Detection]], seed: float) -> list[tuple[floa
     return out
 
 
-def _contour(hops: list[_Combs], start: float, at: Detection | None, gate_deg: float) -> list[float]:
+def _contour(
+    hops: list[_Combs],
+    start: float,
+    at: Detection | None,
+    gate_deg: float,
+    prior: list[float] | None = None,
+) -> list[float]:
     """Pitches followed from `start` through consecutive `hops` (nearest first): the closest comb
     within `_CONTOUR_STEP` of the last one, until a hop has none or that comb was localized more
-    than `gate_deg` away from `at`. No octave folding: a wail an octave above a car horn's pitch,
-    read at half its pitch, would otherwise lead the horn's contour into its sweep."""
+    than `gate_deg` away from `at`.
+
+    No octave folding, but for one case. Folded freely, a wail an octave above a car horn's
+    steady pitch would lead the horn's contour into its sweep. A sweep already under way, though,
+    goes on through an octave slip of the comb search (`_octave_slip`; `prior` holds the pitches
+    before `start`, in the same direction of travel): a wail rising 464, 477, 490, 503 Hz was
+    read at 1032 Hz next, its octave-low comb having lost its partials, and the two hops of it
+    that were localized passed as a horn.
+    """
     out: list[float] = []
     last = start
     for _, pitches, dets in hops:
         best = min(pitches, key=lambda f: abs(f / last - 1), default=None)
+        read = best
+        if (best is None or abs(best / last - 1) > _CONTOUR_STEP) and prior is not None:
+            read, best = _octave_slip(pitches, [*prior, *out]) or (None, None)
         if best is None or abs(best / last - 1) > _CONTOUR_STEP:
             break
-        if at is not None and any(best in d.f0_hz and _angle(d, at) > gate_deg for d in dets):
+        if at is not None and any(read in d.f0_hz and _angle(d, at) > gate_deg for d in dets):
             break
         out.append(best)
         last = best
     return out
+
+
+def _octave_slip(pitches: tuple[float, ...], path: list[float]) -> tuple[float, float] | None:
+    """(the comb as read, its pitch folded an octave into the path's) that carries on a sweep under
+    way along `path`, or None when `path` is no sweep or no folded comb carries it on.
+
+    A sweep under way: the last `_SWEEP_STEPS` steps of `path` all move the same way by at least
+    `_SWEEP_STEP`. A horn's pitch never moves so: its onset settles in at most two such steps, and
+    Doppler moves it by under 0.6 % a hop.
+    """
+    tail = path[-_SWEEP_STEPS - 1 :]
+    if len(tail) <= _SWEEP_STEPS:
+        return None
+    steps = [b / a - 1 for a, b in itertools.pairwise(tail)]
+    up = all(s >= _SWEEP_STEP for s in steps)
+    if not up and not all(s <= -_SWEEP_STEP for s in steps):
+        return None
+    last = path[-1]
+    on = [(f, f * k) for f in pitches for k in (0.5, 2.0) if (f * k > last) == up]
+    best = min(on, key=lambda c: abs(c[1] / last - 1), default=None)
+    return best if best is not None and abs(best[1] / last - 1) <= _CONTOUR_STEP else None
 
 
 def _run_near(hops: list[_Combs], start: int, fits: Callable[[float], bool]) -> tuple[float, int, int] | None:
