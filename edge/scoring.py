@@ -8,8 +8,8 @@ counts as correct (precision) only when it also points at a horn sounding then: 
 `direction_tolerance_deg` of it and closer to the honking vehicle than to every other vehicle.
 A report at the right time but toward the wrong vehicle is the costliest error (a wrong fine), so
 it must not be counted as a hit. Precision is also given over the evidence alone: the events the
-node would turn into evidence (inside the picture, no suspending condition such as wind; see
-`HornEvent.enforceable`), since a fine can only come from those.
+node would turn into evidence (inside the picture, no suspending condition such as wind;
+`edge.analysis.events.becomes_evidence`), since a fine can only come from those.
 
 Angle: between the estimate's direction and the truth's direction at the estimate's reference
 time (truth sources may move, `track_deg`). Attribution: the estimate is closer to the honking
@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from edge.analysis.events import becomes_evidence
 from edge.geometry.camera import angle_deg
 from edge.scene.model import Truth, TruthEvent
 
@@ -117,7 +118,7 @@ def score_events(
         return all(own < angle_deg(e["azimuth_deg"], e["elevation_deg"], *o) for o in others)
 
     correct = [any(overlaps(e, h) > 0 and points_at(e, h) for h in horns) for e in est]
-    evidence = [e.get("inside_frame", True) and not e.get("conditions") for e in est]
+    evidence = [becomes_evidence(e.get("inside_frame", True), e.get("conditions") or ()) for e in est]
     errors: list[float] = []
     attributed: list[bool] = []
     latencies: list[float] = []

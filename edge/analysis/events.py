@@ -6,10 +6,18 @@ fields are the scene format's replay contract plus what evidence needs (the map,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+
+def becomes_evidence(inside_frame: bool, conditions: Sequence[str]) -> bool:
+    """The one rule for which events the node turns into evidence: a horn inside the picture under
+    no suspending condition. Shared by `HornEvent.enforceable` and the scorer, which reads it off
+    replay lines."""
+    return inside_frame and not conditions
 
 
 @dataclass(frozen=True)
@@ -53,7 +61,7 @@ class HornEvent:
     @property
     def enforceable(self) -> bool:
         """Evidence only for a horn inside the picture under no suspending condition (wind, siren …)."""
-        return self.inside_frame and not self.conditions
+        return becomes_evidence(self.inside_frame, self.conditions)
 
     def to_json(self) -> dict[str, Any]:
         """The replay line of `shared/scene-format.md`, plus the extra fields (allowed: 'more may follow')."""
