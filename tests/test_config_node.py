@@ -31,7 +31,7 @@ def test_example_file_validates() -> None:
     assert cfg.device.id == "pole-017" and cfg.device.profile == "pole-spiral64"
     assert cfg.enforcement.timezone == "Asia/Shanghai" and cfg.enforcement.hours == ["07:00-22:00"]
     assert cfg.broker.protocol == "v5" and cfg.broker.tls is not None
-    assert cfg.analysis.detector.threshold == 0.5
+    assert cfg.analysis.detector.threshold == 0.7 and cfg.analysis.detector.beam_max_hz == 1000.0
     assert cfg.outbox.quota_mb == 2048
 
 

@@ -35,7 +35,7 @@ def test_pushed_hours_and_threshold_take_effect_without_restart(scene: Path) -> 
         remote.apply({"localizer": {"method": "das"}})
     with pytest.raises(ValidationError, match="threshold"):
         remote.apply({"detector": {"threshold": 7}})
-    assert remote.current.detector.threshold == 0.5
+    assert remote.current.detector.threshold == 0.7  # the default, untouched by the refused push
 
     later = datetime.now(UTC) + timedelta(hours=2)
     remote.apply(

@@ -17,6 +17,7 @@ import numpy as np
 
 from edge.analysis.beam import beam_frames, overlap_add
 from edge.analysis.config import AnalysisConfig
+from edge.analysis.detection_beams import DetectionBeams
 from edge.analysis.events import HornEvent, SoundMap
 from edge.analysis.grid import FocusModel, default_step_deg, make_grid, view_bounds
 from edge.analysis.harmonics import HarmonicDetector, HarmonicFamily
@@ -85,13 +86,22 @@ class Analyzer:
                 f"({self.sample_rate} Hz): horns are told from sirens and beepers by their partials up to "
                 f"~6.5 kHz, so record at 16 kHz or more (or lower it with --set detector.band_max_hz=…)"
             )
-        self.detector = HarmonicDetector(config.detector, freqs, hop_s)
+
         self.health = ChannelHealth(config.health, len(pos), freqs, hop_s)
         lc = config.localizer
         self.focus = FocusModel(mount, lc.focus_distance_m, lc.horn_height_m, lc.focus_min_m, lc.focus_max_m)
         step = lc.coarse_step_deg or default_step_deg(pos, lc.coarse_max_hz, lc.speed_of_sound)
-        self.grid = make_grid(view_bounds(self.camera, lc.margin_deg, lc.floor_deg), step, self.focus)
+        bounds = view_bounds(self.camera, lc.margin_deg, lc.floor_deg)
+        self.grid = make_grid(bounds, step, self.focus)
         self.localizer = Localizer(lc, pos, freqs, self.grid, self.focus)
+        self.beams = (
+            DetectionBeams(self.localizer.model, freqs, bounds, self.focus, config.detector.beam_max_hz)
+            if config.detector.beam_max_hz > 0
+            else None
+        )
+        self.detector = HarmonicDetector(
+            config.detector, freqs, hop_s, self.beams.n_bins if self.beams else 0
+        )
         self.reflection = (
             BlindReflection(self.localizer.model, freqs, lc.focus_distance_m)
             if lc.ground_reflection > 0
@@ -161,7 +171,8 @@ class Analyzer:
         health = self.health.update(hop.spectra, power_fm, self.stft.power_scale)
         healthy = health.healthy
         power = power_fm[:, healthy].sum(1) / (int(healthy.sum()) * hop.spectra.shape[2])
-        evidence, background = self.detector.update(power)
+        beamed = self.beams.power(hop.spectra, healthy) if self.beams is not None else None
+        evidence, background = self.detector.update(power, beamed)
         detections = []
         for i, fam in enumerate(evidence.families):
             if fam.score < self.cfg.detector.release:

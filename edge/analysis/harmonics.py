@@ -57,13 +57,18 @@ class HarmonicEvidence:
 class HarmonicDetector:
     """Stateful (slow background per bin) comb detector over the incoherent power spectrum."""
 
-    def __init__(self, config: DetectorConfig, freqs_hz: np.ndarray, hop_s: float) -> None:
+    def __init__(
+        self, config: DetectorConfig, freqs_hz: np.ndarray, hop_s: float, beamed_bins: int = 0
+    ) -> None:
         self.cfg = config
+        self.beamed_bins = beamed_bins  # bins below this come from detection beams (their own noise floor)
         self.freqs = np.asarray(freqs_hz, dtype=float)
         self.df = float(self.freqs[1] - self.freqs[0])
         self.band = (self.freqs >= 0.8 * config.f0_min_hz) & (self.freqs <= config.band_max_hz)
         self._rise = 10 ** (_BACKGROUND_RISE_DB_PER_S * hop_s / 10)
         self._background: np.ndarray | None = None
+        self._detect_background: np.ndarray | None = None
+        self._floor = np.zeros(0)  # this hop's background of the spectrum searched
         self._median_width = max(5, round(300.0 / self.df) | 1)
         step = 2.0  # the comb only has to land within a bin at the 8th partial; the pitch is refined after
         self.f0_grid = np.arange(config.f0_min_hz, config.f0_max_hz + step, step)
@@ -72,16 +77,32 @@ class HarmonicDetector:
         self._avail = (fh <= config.band_max_hz) & (fh < self.freqs[-1])
         self._lo, self._hi = self._neighbours(fh, len(self.freqs))
 
-    def update(self, power: np.ndarray) -> tuple[HarmonicEvidence, np.ndarray]:
-        """Evidence for one hop, and the per-bin background (for levels). `power` is (F,) mean |X|²."""
+    def update(
+        self, power: np.ndarray, beamed: np.ndarray | None = None
+    ) -> tuple[HarmonicEvidence, np.ndarray]:
+        """Evidence for one hop, and the per-bin background of `power` (for levels). `power` is (F,)
+        mean |X|²; `beamed` (the first `beamed_bins` bins from `DetectionBeams`) replaces it there
+        for the comb search."""
         p = np.maximum(np.asarray(power, dtype=float), 1e-30)
-        if self._background is None:
-            self._background = p.copy()
+        self._background = _slow_floor(p, self._background, self._rise)
+        if beamed is not None and self.beamed_bins:
+            p = p.copy()
+            p[: self.beamed_bins] = np.maximum(beamed, 1e-30)
+            self._detect_background = _slow_floor(p, self._detect_background, self._rise)
+            cut = self.beamed_bins  # two noise floors: each part is compared with its own neighbours
+            local = np.concatenate(
+                [
+                    median_filter(p[:cut], size=self._median_width, mode="nearest"),
+                    median_filter(p[cut:], size=self._median_width, mode="nearest"),
+                ]
+            )
+            floor = self._detect_background
         else:
-            self._background = np.minimum(p, self._background * self._rise)
-        local = median_filter(p, size=self._median_width, mode="nearest")
+            local = median_filter(p, size=self._median_width, mode="nearest")
+            floor = self._background
+        self._floor = floor
         prom = 10 * np.log10(p / np.maximum(local, 1e-30))
-        novelty = 10 * np.log10(p / np.maximum(self._background, 1e-30))
+        novelty = 10 * np.log10(p / np.maximum(floor, 1e-30))
         d = np.where(self.band, np.minimum(prom, novelty), -30.0)
         families: list[HarmonicFamily] = []
         for _ in range(self.cfg.max_families):
@@ -143,9 +164,7 @@ class HarmonicDetector:
             or not (pres[0] or pres[1])
         ):
             score = min(score, 0.2)
-        excess = (
-            np.maximum(p[bins] - self._background[bins], 0.0) if self._background is not None else p[bins]
-        )
+        excess = np.maximum(p[bins] - self._floor[bins], 0.0)
         return HarmonicFamily(
             f0_hz=f0_fit,
             score=float(score),
@@ -267,6 +286,12 @@ class HarmonicDetector:
         half = thr / 2
         bins = sorted({b for k in ks for b in (k - 1, k, k + 1) if dl[b] >= half})
         return np.array(bins, dtype=np.int64), f0_fit
+
+
+def _slow_floor(p: np.ndarray, floor: np.ndarray | None, rise: float) -> np.ndarray:
+    """Per-bin background: follows the spectrum down at once and up only slowly (`rise` per hop),
+    so a horn that starts stands out against it for seconds."""
+    return p.copy() if floor is None else np.minimum(p, floor * rise)
 
 
 def _harmonically_related(a: float, b: float, tol: float = 0.03) -> bool:
