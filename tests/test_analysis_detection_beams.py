@@ -7,7 +7,7 @@ from analysis_support import render
 
 from edge.analysis.analyzer import Analyzer
 from edge.analysis.config import build_config
-from edge.analysis.detection_beams import DetectionBeams
+from edge.analysis.detection_beams import DetectionBeams, beams_separate
 from edge.analysis.grid import FocusModel
 from edge.analysis.steering import SteeringModel
 from edge.geometry.profiles import load_profile
@@ -69,3 +69,13 @@ def test_a_horn_under_uncorrelated_noise_is_found_only_through_the_beams(prof):
     assert len(found[2000.0]) == 1 and not found[0.0]
     e = found[2000.0][0]
     assert abs(e.azimuth_deg - 5.0) < 1.5 and abs(e.elevation_deg + 2.0) < 1.5
+
+
+def test_beams_are_used_only_where_the_array_tells_directions_apart() -> None:
+    # The pole spirals (0.9 m and 0.6 m) have 22° and 33° lobes at 1 kHz; the 0.18 m UMA-16 board 110°.
+    assert beams_separate(load_profile("pole-spiral64").array.positions_m, 1000.0, 343.0)
+    assert beams_separate(load_profile("pole-spiral32").array.positions_m, 1000.0, 343.0)
+    uma = load_profile("dev-uma16")
+    assert not beams_separate(uma.array.positions_m, 1000.0, 343.0)
+    an = Analyzer(build_config(), uma.array.positions_m, FS, camera=uma.camera)
+    assert an.beams is None

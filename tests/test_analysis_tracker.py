@@ -239,7 +239,7 @@ def test_a_yelps_top_read_an_octave_low_silences_its_direction_like_a_siren():
     yelp = top((-36.0, -8.0)) + top((-33.0, -2.0)) + top((-26.0, 4.0)) + top((-29.0, 2.0))
     assert _run(yelp) == []
     assert len(_run(top((-26.0, 4.0)) + top((-29.0, 2.0)))) == 1  # no octave heard before: taps
-    # A car honking 47° away meanwhile is kept (`_near` follows a siren 15°/s from where it was heard).
+    # A car honking 47° away meanwhile is kept (`_near` follows a siren 5°/s from where it was heard).
     car = [[*hops, _det(-45.0, 100.0, (420.0,))] for hops in yelp]
     assert [c.hits[0][1].azimuth_deg for c in _run(car)] == [-45.0]
 
@@ -419,3 +419,19 @@ def test_a_few_hops_of_a_dropped_tracks_pitch_localized_elsewhere_are_no_horn_ei
     hops[8] = [*hops[8], _det(35.0, 90.0, (390.0,))]
     hops[9] = [*hops[9], _det(35.0, 90.0, (774.0,))]
     assert [c.hits[0][1].azimuth_deg for c in _run(hops)] == [-4.0]
+
+
+def test_a_car_honking_8_degrees_from_a_siren_heard_later_is_kept_and_the_sirens_own_horn_is_not():
+    # A yelp's top read an octave low (a siren, by the octave rule) at 1.6°, heard only in the car's
+    # last two hops: 0.4 s after the car's first. Seen on an independent scene: the car 8° away was
+    # dropped while the siren's zone grew 15°/s from its nearest hop.
+    siren = [replace(_det(1.6, 100.0, (730.0,)), even_deficit_db=e) for e in (-36.0, -8.0)]
+
+    def car_at(az: float) -> list[list[Detection]]:
+        hops = [[_det(az, 100.0, (420.0,))] for _ in range(10)]
+        hops[8].append(siren[0])
+        hops[9].append(siren[1])
+        return hops
+
+    assert [c.hits[0][1].azimuth_deg for c in _run(car_at(9.6))] == [9.6]
+    assert _run(car_at(4.6)) == []  # 3° from the siren: the emergency vehicle's own horn is exempt

@@ -17,7 +17,7 @@ import numpy as np
 
 from edge.analysis.beam import beam_frames, overlap_add
 from edge.analysis.config import AnalysisConfig
-from edge.analysis.detection_beams import DetectionBeams
+from edge.analysis.detection_beams import DetectionBeams, beams_separate
 from edge.analysis.events import HornEvent, SoundMap
 from edge.analysis.grid import FocusModel, default_step_deg, make_grid, view_bounds
 from edge.analysis.harmonics import HarmonicDetector, HarmonicFamily
@@ -97,6 +97,7 @@ class Analyzer:
         self.beams = (
             DetectionBeams(self.localizer.model, freqs, bounds, self.focus, config.detector.beam_max_hz)
             if config.detector.beam_max_hz > 0
+            and beams_separate(pos, config.detector.beam_max_hz, lc.speed_of_sound)
             else None
         )
         self.detector = HarmonicDetector(

@@ -35,9 +35,10 @@ class DetectorConfig(_Section):
 
     `beam_max_hz`: below it the comb is searched in the strongest of a set of beams over the view
     (`edge.analysis.detection_beams`), which hears a distant horn above noise that is uncorrelated
-    between microphones; 0 searches the mean spectrum only. With the beams' lower noise floor the
-    `threshold` rose from 0.5 to 0.7: on the independent scenes precision went from 0.89 to 0.96-1.0
-    at the same recall (see the closing note).
+    between microphones. 0 searches the mean spectrum only, as does an array too small for its
+    beams to tell directions apart there (`detection_beams.beams_separate`). With the beams' lower
+    noise floor the `threshold` rose from 0.5 to 0.7: on the independent scenes precision went from
+    0.89 to 0.96-1.0 at the same recall (see the closing note).
 
     `use_classifier` adds the ONNX classifier's verdict on each closed event, heard through a beam
     toward it (see `edge.analysis.verdict`). Off by default: on the simulated scenes it called

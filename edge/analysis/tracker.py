@@ -433,9 +433,13 @@ _ONSET_STEP = 0.08  # the largest rise of a horn's pitch at its onset (simulated
 _HELD = 0.02  # a pitch held from one hop to the next (Doppler moves it < 1 %)
 _ARC = 0.03  # rise-and-fall (or fall-and-rise) of a wail's top (bottom)
 _SIREN_HOLD_S = 2.0  # a siren exempts its direction this long around the hops it was heard in
-_SIREN_NEAR_DEG = 8.0
+# Around a siren's hops: 5° (an emergency vehicle's horn is within 4° of its roof's siren 20 m away),
+# growing 5°/s with the time to the nearest siren hop. Was 8° and 15°/s: with the siren read
+# 0.4 s later, that covered 14° and dropped a car honking 8° from a wail (independent scene
+# spiral64-11). A siren sounds on: its hops are rarely more than a few tenths of a second apart.
+_SIREN_NEAR_DEG = 5.0
 _DROPPED_HOLD_S = 1.0  # a dropped track's hops, for `_heard_elsewhere` (strays lie within `_STRAY_SLACK_S`)
-_SIREN_DRIFT = 15.0  # °/s: how far from its last heard direction a siren may have moved
+_SIREN_DRIFT = 5.0  # °/s: how far from its last heard direction a siren may have moved
 _HILO_RATIO = (1.12, 1.5)  # two-tone sirens: 1.2–1.4 (e.g. 450/600 Hz, 770/960 Hz)
 _HILO_RUN = 3  # hops (0.15 s) of one tone alone; a hi-lo siren holds each for 0.35–0.8 s
 _Combs = tuple[float, tuple[float, ...], tuple[Detection, ...]]  # a hop's time, pitches, localized
@@ -766,9 +770,9 @@ def _siren_like(
 
 
 def _near(hits: list[tuple[float, Detection]], siren: list[tuple[float, Detection]]) -> bool:
-    """Is any of `hits` within `_SIREN_NEAR_DEG` (plus `_SIREN_DRIFT` per second between the two:
-    an ambulance passing under the pole sweeps tens of degrees a second) of where the siren was
-    heard at the nearest time, at most `_SIREN_HOLD_S` away?
+    """Is any of `hits` within `_SIREN_NEAR_DEG` (plus `_SIREN_DRIFT` per second between the two,
+    for the siren's motion between its hops) of where the siren was heard at the nearest time,
+    at most `_SIREN_HOLD_S` away?
 
     Why: a siren's steadier stretches — the slow top and bottom of a wail, an ambulance passing
     under the pole — make tracks too short to show its sweep, next to the tracks that do show
