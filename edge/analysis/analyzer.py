@@ -1,9 +1,9 @@
 """The analysis loop: blocks in, horn events out — the same code for live capture and replay.
 
-Per hop (≈ 50 ms): multichannel STFT → channel health and wind → harmonicity (and, when present,
-the classifier) → localization of each horn comb over the focus grid → tracker. `feed` accepts
-blocks of any size and returns the events that closed; `flush` closes what is open at the end of
-a stream. Observers get one `HopInfo` per hop (the report's timelines).
+Per hop (≈ 50 ms): multichannel STFT → channel health and wind → harmonicity, through beams over
+the view at low frequency (and, when present, the classifier) → localization of each horn comb
+over the focus grid → tracker. `feed` accepts blocks of any size and returns the events that
+closed; `flush` closes what is open at the end of a stream. Observers get one `HopInfo` per hop (the report's timelines).
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ pitch, reversing beepers are near-sine (one or two partials), birds and brake sq
 positions of any candidate above 180 Hz). Each rule below encodes one of those facts.
 
 Per hop the detector sees the incoherent power spectrum (mean over healthy channels and
-snapshots), compares every bin with the local spectrum (prominence: tonal) and with its own slow
+snapshots; below `beam_max_hz`, the strongest of the detection beams instead, which hears a
+distant horn above the microphones' uncorrelated noise: `edge.analysis.detection_beams`), compares every bin with the local spectrum (prominence: tonal) and with its own slow
 background (novelty: something started), and searches the fundamental that explains the most
 partials. It returns up to `max_families` combs (two horns at once, or the two voices of a
 dual-tone horn), each with its bins and per-bin weights for the localizer, and a score in [0, 1].
