@@ -1,18 +1,20 @@
 """Beams over the view that let the comb detector hear a horn below the traffic's noise.
 
-Why: the mean spectrum of all microphones has no array gain. A 95 dB(A) horn 45 m away arrives at
-about 62 dB(A), under 65-75 dB(A) of traffic, and its partials do not stand out in any bin. Steered
-toward the horn, the microphones add its partials in phase and the diffuse or uncorrelated part
-of the noise out of phase: up to 10·log10(M) dB more contrast (12 dB for the 16 microphones used),
-less at low frequency where diffuse noise is itself coherent across the array. Per bin the detector takes
-the strongest of a fixed set of beams covering the view: a horn's partials all come from its own
-beam, the noise in the other bins from whichever beam it happens to favour.
+Why: the mean spectrum of all microphones has no array gain. A 95 dB(A) horn 45 m away arrives
+at about 62 dB(A), under 65-75 dB(A) of traffic, and its partials do not stand out in any bin.
+Steered toward the horn, the microphones add its partials in phase and the diffuse or
+uncorrelated part of the noise out of phase: up to 10·log10(m) dB more contrast (12 dB for the
+16 microphones used), less at low frequency where diffuse noise is itself coherent across the
+array. Per bin the detector takes the strongest of a fixed set of beams covering the view: a
+horn's partials all come from its own beam, the noise in the other bins from whichever beam it
+happens to favour.
 
-Cost: a beam set must sample the main lobe, which narrows with frequency, so its size grows with
-f². Below `max_hz` the beams come in octave bands, each spaced at a third of the main lobe at the top of
-its octave; above it the mean spectrum is kept: the higher partials are counted there as before.
-At 1 kHz (the default) this costs about a tenth of the 64-channel loop; at 2 kHz it found more
-horns on the independent scenes but slowed the 64-channel loop from 21x to 15x real time.
+Cost: a beam set must sample the main lobe, which narrows with frequency, so its size grows
+with f². Below `max_hz` the beams come in octave bands, each spaced at a third of the main lobe
+at the top of its octave; above it the mean spectrum is kept: the higher partials are counted
+there as before. At 1 kHz (the default) this costs the 64-channel loop a few per cent; at 2 kHz
+it found more horns on the independent scenes, with more false ones, and slowed that loop from
+21x to 15x real time.
 """
 
 from __future__ import annotations
@@ -67,15 +69,10 @@ class DetectionBeams:
             self._bands.append((slice(start, stop), np.conj(vec)))
             top, stop = lo, start
 
-    @property
-    def beams(self) -> int:
-        """Beams steered per hop in all (summed over the bands), for the bench's account."""
-        return sum(v.shape[1] for _, v in self._bands)
-
     def power(self, spectra: np.ndarray, healthy: np.ndarray) -> np.ndarray:
         """(n_bins,) the strongest beam's power per bin, on the scale of one microphone's power
         (a plane wave gives the same value as the mean spectrum; noise uncorrelated between
-        microphones gives 1/M of it). `spectra` is (F, M, K), `healthy` (M,) bool."""
+        microphones gives 1/m of it, m the microphones used). `spectra` is (F, M, K), `healthy` (M,) bool."""
         use = healthy[self.mics]
         m = int(use.sum())
         k = spectra.shape[2]
