@@ -3,7 +3,8 @@
 Per hop (≈ 50 ms): multichannel STFT → channel health and wind → harmonicity, through beams over
 the view at low frequency (and, when present, the classifier) → localization of each horn comb
 over the focus grid → tracker. `feed` accepts blocks of any size and returns the events that
-closed; `flush` closes what is open at the end of a stream. Observers get one `HopInfo` per hop (the report's timelines).
+closed; `flush` closes what is open at the end of a stream. Observers get one `HopInfo` per hop
+(the report's timelines).
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ class Analyzer:
                 f"({self.sample_rate} Hz): horns are told from sirens and beepers by their partials up to "
                 f"~6.5 kHz, so record at 16 kHz or more (or lower it with --set detector.band_max_hz=…)"
             )
-
+        self.detector = HarmonicDetector(config.detector, freqs, hop_s)
         self.health = ChannelHealth(config.health, len(pos), freqs, hop_s)
         lc = config.localizer
         self.focus = FocusModel(mount, lc.focus_distance_m, lc.horn_height_m, lc.focus_min_m, lc.focus_max_m)
@@ -99,9 +100,6 @@ class Analyzer:
             if config.detector.beam_max_hz > 0
             and beams_separate(pos, config.detector.beam_max_hz, lc.speed_of_sound)
             else None
-        )
-        self.detector = HarmonicDetector(
-            config.detector, freqs, hop_s, self.beams.n_bins if self.beams else 0
         )
         self.reflection = (
             BlindReflection(self.localizer.model, freqs, lc.focus_distance_m)

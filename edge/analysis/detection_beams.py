@@ -54,6 +54,7 @@ class DetectionBeams:
         freqs = np.asarray(freqs_hz, dtype=float)
         n = len(model.positions)
         self.mics = np.unique(np.linspace(0, n - 1, min(n, _MAX_MICS)).round().astype(int))
+        sub = SteeringModel(model.positions[self.mics], model.c)
         self.n_bins = int(np.searchsorted(freqs, max_hz))
         self._bands: list[tuple[slice, np.ndarray]] = []
         top = float(max_hz)
@@ -63,16 +64,15 @@ class DetectionBeams:
             start = int(np.searchsorted(freqs, lo))
             spacing = _LOBE_FRACTION * main_lobe_deg(model.positions, top, model.c)
             az, el = _directions(bounds_deg, spacing)
-            vec = model.vectors(az, el, focus.distance(az, el), freqs[start:stop])[
-                :, :, self.mics
-            ]  # (Fb, B, m)
+            vec = sub.vectors(az, el, focus.distance(az, el), freqs[start:stop])  # (Fb, B, m)
             self._bands.append((slice(start, stop), np.conj(vec)))
             top, stop = lo, start
 
     def power(self, spectra: np.ndarray, healthy: np.ndarray) -> np.ndarray:
         """(n_bins,) the strongest beam's power per bin, on the scale of one microphone's power
         (a plane wave gives the same value as the mean spectrum; noise uncorrelated between
-        microphones gives 1/m of it, m the microphones used). `spectra` is (F, M, K), `healthy` (M,) bool."""
+        microphones gives 1/m of it, m the microphones used). `spectra` is (F, M, K), `healthy`
+        (M,) bool."""
         use = healthy[self.mics]
         m = int(use.sum())
         k = spectra.shape[2]

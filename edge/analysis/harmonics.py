@@ -9,7 +9,8 @@ positions of any candidate above 180 Hz). Each rule below encodes one of those f
 
 Per hop the detector sees the incoherent power spectrum (mean over healthy channels and
 snapshots; below `beam_max_hz`, the strongest of the detection beams instead, which hears a
-distant horn above the microphones' uncorrelated noise: `edge.analysis.detection_beams`), compares every bin with the local spectrum (prominence: tonal) and with its own slow
+distant horn above the microphones' uncorrelated noise: `edge.analysis.detection_beams`),
+compares every bin with the local spectrum (prominence: tonal) and with its own slow
 background (novelty: something started), and searches the fundamental that explains the most
 partials. It returns up to `max_families` combs (two horns at once, or the two voices of a
 dual-tone horn), each with its bins and per-bin weights for the localizer, and a score in [0, 1].
@@ -58,18 +59,14 @@ class HarmonicEvidence:
 class HarmonicDetector:
     """Stateful (slow background per bin) comb detector over the incoherent power spectrum."""
 
-    def __init__(
-        self, config: DetectorConfig, freqs_hz: np.ndarray, hop_s: float, beamed_bins: int = 0
-    ) -> None:
+    def __init__(self, config: DetectorConfig, freqs_hz: np.ndarray, hop_s: float) -> None:
         self.cfg = config
-        self.beamed_bins = beamed_bins  # bins below this come from detection beams (their own noise floor)
         self.freqs = np.asarray(freqs_hz, dtype=float)
         self.df = float(self.freqs[1] - self.freqs[0])
         self.band = (self.freqs >= 0.8 * config.f0_min_hz) & (self.freqs <= config.band_max_hz)
         self._rise = 10 ** (_BACKGROUND_RISE_DB_PER_S * hop_s / 10)
         self._background: np.ndarray | None = None
         self._detect_background: np.ndarray | None = None
-        self._floor = np.zeros(0)  # this hop's background of the spectrum searched
         self._median_width = max(5, round(300.0 / self.df) | 1)
         step = 2.0  # the comb only has to land within a bin at the 8th partial; the pitch is refined after
         self.f0_grid = np.arange(config.f0_min_hz, config.f0_max_hz + step, step)
@@ -82,15 +79,15 @@ class HarmonicDetector:
         self, power: np.ndarray, beamed: np.ndarray | None = None
     ) -> tuple[HarmonicEvidence, np.ndarray]:
         """Evidence for one hop, and the per-bin background of `power` (for levels). `power` is (F,)
-        mean |X|²; `beamed` (the first `beamed_bins` bins from `DetectionBeams`) replaces it there
-        for the comb search."""
+        mean |X|²; `beamed` (the lowest bins, from `DetectionBeams`) replaces it there for the comb
+        search."""
         p = np.maximum(np.asarray(power, dtype=float), 1e-30)
         self._background = _slow_floor(p, self._background, self._rise)
-        if beamed is not None and self.beamed_bins:
+        if beamed is not None and len(beamed):
+            cut = len(beamed)  # two noise floors: each part is compared with its own neighbours
             p = p.copy()
-            p[: self.beamed_bins] = np.maximum(beamed, 1e-30)
+            p[:cut] = np.maximum(beamed, 1e-30)
             self._detect_background = _slow_floor(p, self._detect_background, self._rise)
-            cut = self.beamed_bins  # two noise floors: each part is compared with its own neighbours
             local = np.concatenate(
                 [
                     median_filter(p[:cut], size=self._median_width, mode="nearest"),
@@ -101,13 +98,12 @@ class HarmonicDetector:
         else:
             local = median_filter(p, size=self._median_width, mode="nearest")
             floor = self._background
-        self._floor = floor
         prom = 10 * np.log10(p / np.maximum(local, 1e-30))
         novelty = 10 * np.log10(p / np.maximum(floor, 1e-30))
         d = np.where(self.band, np.minimum(prom, novelty), -30.0)
         families: list[HarmonicFamily] = []
         for _ in range(self.cfg.max_families):
-            fam = self._best_comb(d, p)
+            fam = self._best_comb(d, p, floor)
             if fam is None:
                 break
             if not any(_harmonically_related(fam.f0_hz, f.f0_hz) for f in families):
@@ -117,7 +113,7 @@ class HarmonicDetector:
             d[np.clip((fam.bins[:, None] + np.arange(-1, 2)).ravel(), 0, len(d) - 1)] = -30.0
         return HarmonicEvidence(tuple(families)), self._background
 
-    def _best_comb(self, d: np.ndarray, p: np.ndarray) -> HarmonicFamily | None:
+    def _best_comb(self, d: np.ndarray, p: np.ndarray, floor: np.ndarray) -> HarmonicFamily | None:
         cfg = self.cfg
         thr = cfg.prominence_db
         if int((d >= thr).sum()) < 2:  # nothing tonal and new in this hop: no comb to search
@@ -165,7 +161,7 @@ class HarmonicDetector:
             or not (pres[0] or pres[1])
         ):
             score = min(score, 0.2)
-        excess = np.maximum(p[bins] - self._floor[bins], 0.0)
+        excess = np.maximum(p[bins] - floor[bins], 0.0)
         return HarmonicFamily(
             f0_hz=f0_fit,
             score=float(score),
