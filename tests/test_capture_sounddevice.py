@@ -25,11 +25,16 @@ def feed(tmp_path: Path) -> tuple[Path, np.ndarray]:
 def test_channel_map_and_stream_clock(feed: tuple[Path, np.ndarray], tmp_path: Path) -> None:
     conf, sig = feed
     cmap = [15, 3, 0, 7, 12, 1]
+    # The ALSA file PCM over a null slave is not paced: it delivers as fast as PortAudio asks, so a
+    # 5 s ring filled before the first read in about 1 run in 3 of a loaded machine and the first
+    # block started late (a drop, correctly counted, but not what this test is about). A 30 s ring
+    # (35 MB for 6 channels) is read long before it fills.
+    ring_s = 30.0
     code = textwrap.dedent(f"""
         import json, numpy as np
         from edge.sources.sounddevice_source import CaptureSettings, SounddeviceSource
         src = SounddeviceSource(CaptureSettings(device="feed", channel_map={cmap}, sample_rate=48000,
-                                                block_size=480, ring_s=5.0))
+                                                block_size=480, ring_s={ring_s}))
         src.start()
         blocks = []
         total = 0
