@@ -10,6 +10,7 @@ from edge.analysis.config import build_config
 from edge.analysis.detection_beams import DetectionBeams, beams_separate
 from edge.analysis.grid import FocusModel
 from edge.analysis.steering import SteeringModel
+from edge.errors import UserFacingError
 from edge.geometry.profiles import load_profile
 
 FS = 48000
@@ -79,3 +80,9 @@ def test_beams_are_used_only_where_the_array_tells_directions_apart() -> None:
     assert not beams_separate(uma.array.positions_m, 1000.0, 343.0)
     an = Analyzer(build_config(), uma.array.positions_m, FS, camera=uma.camera)
     assert an.beams is None
+
+
+def test_beams_above_the_detector_band_are_refused() -> None:
+    with pytest.raises(UserFacingError, match="beam_max_hz .* must not exceed band_max_hz"):
+        build_config(None, ["detector.beam_max_hz=30000"])
+    assert build_config(None, ["detector.beam_max_hz=6500"]).detector.beam_max_hz == 6500

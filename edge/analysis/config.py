@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from edge.errors import UserFacingError
 
@@ -57,6 +57,16 @@ class DetectorConfig(_Section):
     beam_max_hz: float = Field(1000.0, ge=0)
     use_classifier: bool = False
     classifier_variant: Literal["yamnet_head", "compact_cnn"] = "yamnet_head"
+
+    @model_validator(mode="after")
+    def _beams_within_band(self) -> DetectorConfig:
+        """Beams above the detector's band search nothing and cost the most (their count grows
+        with f²): refuse the setting rather than run slowly and differently."""
+        if self.beam_max_hz > self.band_max_hz:
+            raise ValueError(
+                f"beam_max_hz ({self.beam_max_hz:g} Hz) must not exceed band_max_hz ({self.band_max_hz:g} Hz)"
+            )
+        return self
 
 
 class LocalizerConfig(_Section):
