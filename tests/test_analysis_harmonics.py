@@ -10,8 +10,11 @@ FRAME = 2400  # the analyzer's frame: 20 Hz bins
 FREQS = np.fft.rfftfreq(FRAME, 1 / FS)[:360]
 
 
+CONFIG = build_config(None, [])
+
+
 def _detector() -> HarmonicDetector:
-    det = HarmonicDetector(build_config(None, []).detector, FREQS, 0.05)
+    det = HarmonicDetector(CONFIG.detector, FREQS, 0.05, CONFIG.tracker.small_horn_min_f0_hz)
     rng = np.random.default_rng(0)
     for _ in range(10):  # the slow background settles on the noise floor first
         det.update(1.0 + 0.1 * rng.random(len(FREQS)))
@@ -42,9 +45,30 @@ def test_a_horn_with_weak_and_notched_odd_partials_keeps_its_pitch() -> None:
 
 def test_a_square_wave_buzzer_is_not_halved_into_a_horn() -> None:
     # Odd partials only (a square-wave drive): nothing at the odd multiples of half its pitch,
-    # so it keeps its own pitch and stays odd-only, never a horn.
+    # so it keeps its own pitch and stays odd-only. With half its first eight partials missing it
+    # cannot reach the threshold on its own, whatever its pitch.
     evidence, _ = _detector().update(_comb(724.0, {h: 30.0 - 2 * h for h in range(1, 9, 2)}))
     fam = evidence.families[0]
     assert abs(fam.f0_hz - 724.0) < 6.0
     assert fam.odd_only
-    assert fam.score <= 0.2
+    assert fam.score < CONFIG.detector.threshold
+
+
+def test_weak_even_partials_cap_a_comb_below_the_small_horns_range_or_when_square() -> None:
+    # Every partial there, the even ones 14 dB below the odd ones: a square-ish drive. At 400 Hz
+    # that is an electronic siren or buzzer and the comb is capped; at 900 Hz it is what a
+    # scooter's buzzing horn sounds like, so the comb keeps its score (flagged) and the tracker
+    # decides on the whole track (`Tracker._small_horn`). With the even partials 26 dB down it
+    # is a square wave into a speaker (a siren's tone) at any pitch: capped.
+    def square_ish(f0: float, down_db: float) -> np.ndarray:
+        return _comb(f0, {h: 34.0 - (down_db if h % 2 == 0 else 0.0) for h in range(1, 8)})
+
+    low = _detector().update(square_ish(400.0, 14.0))[0].families[0]
+    high = _detector().update(square_ish(900.0, 14.0))[0].families[0]
+    siren = _detector().update(square_ish(900.0, 26.0))[0].families[0]
+    assert low.odd_only and high.odd_only and siren.odd_only
+    assert low.score <= 0.2
+    assert high.score >= CONFIG.detector.threshold
+    assert abs(high.f0_hz - 900.0) < 6.0
+    assert siren.even_deficit_db >= CONFIG.detector.square_odd_even_db
+    assert siren.score <= 0.2

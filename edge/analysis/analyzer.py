@@ -87,7 +87,7 @@ class Analyzer:
                 f"({self.sample_rate} Hz): horns are told from sirens and beepers by their partials up to "
                 f"~6.5 kHz, so record at 16 kHz or more (or lower it with --set detector.band_max_hz=…)"
             )
-        self.detector = HarmonicDetector(config.detector, freqs, hop_s)
+        self.detector = HarmonicDetector(config.detector, freqs, hop_s, config.tracker.small_horn_min_f0_hz)
         self.health = ChannelHealth(config.health, len(pos), freqs, hop_s)
         lc = config.localizer
         self.focus = FocusModel(mount, lc.focus_distance_m, lc.horn_height_m, lc.focus_min_m, lc.focus_max_m)

@@ -30,8 +30,10 @@ class DetectorConfig(_Section):
     A horn is a steady harmonic comb: fundamental in [f0_min_hz, f0_max_hz], at least
     `min_harmonics` of its first eight partials standing `prominence_db` above both the local
     spectrum and the slow background, even partials present and within `max_odd_even_db` of their
-    odd neighbours (square-wave electronic sirens and buzzers have only odd ones), and no comb
-    below the horn range filling its gaps (engines).
+    odd neighbours (square-wave electronic sirens and buzzers have only odd ones; from the tracker's
+    `small_horn_min_f0_hz` up, where small horns buzz with even partials 10-20 dB down, the tracker
+    decides instead, unless they are `square_odd_even_db` down: a square wave into a speaker),
+    and no comb below the horn range filling its gaps (engines).
 
     `beam_max_hz`: below it the comb is searched in the strongest of a set of beams over the view
     (`edge.analysis.detection_beams`), which hears a distant horn above noise that is uncorrelated
@@ -51,6 +53,7 @@ class DetectorConfig(_Section):
     prominence_db: float = Field(6.0, gt=0)
     min_harmonics: int = Field(4, ge=2, le=8)
     max_odd_even_db: float = Field(10.0, gt=0)
+    square_odd_even_db: float = Field(20.0, gt=0)
     threshold: float = Field(0.7, gt=0, lt=1)
     release: float = Field(0.3, gt=0, lt=1)
     max_families: int = Field(2, ge=1, le=4)

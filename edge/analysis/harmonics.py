@@ -59,8 +59,13 @@ class HarmonicEvidence:
 class HarmonicDetector:
     """Stateful (slow background per bin) comb detector over the incoherent power spectrum."""
 
-    def __init__(self, config: DetectorConfig, freqs_hz: np.ndarray, hop_s: float) -> None:
+    def __init__(
+        self, config: DetectorConfig, freqs_hz: np.ndarray, hop_s: float, small_horn_min_f0_hz: float
+    ) -> None:
+        """`small_horn_min_f0_hz`: the tracker's lowest small-horn pitch; from it up, a comb that
+        looks square-wave driven keeps its score (see `_best_comb`)."""
         self.cfg = config
+        self._square_max_f0 = small_horn_min_f0_hz
         self.freqs = np.asarray(freqs_hz, dtype=float)
         self.df = float(self.freqs[1] - self.freqs[0])
         self.band = (self.freqs >= 0.8 * config.f0_min_hz) & (self.freqs <= config.band_max_hz)
@@ -153,13 +158,17 @@ class HarmonicDetector:
         weights = 1.0 - 10 ** (-np.clip(d[bins], 0, 40) / 10)
         mean_d = float(np.clip(dh[k][pres], 0, 40).mean()) if n_pk else 0.0
         score = min(1.0, 1.25 * n_pk / max(n_avail, 1)) * min(1.0, mean_d / (2 * thr))
-        if (
-            n_pk < cfg.min_harmonics
-            or even_present < 1
-            or odd_only
-            or engine_like
-            or not (pres[0] or pres[1])
-        ):
+        # Square-ish drive. Below the small horns' range: an electronic siren or buzzer, never a
+        # horn. From there up a scooter's or e-bike's buzzing horn has weak even partials too
+        # (10-20 dB down): the comb keeps its score, flagged `odd_only`, and the tracker decides
+        # on the whole track (held at one pitch for a second: a small horn). Even partials
+        # `square_odd_even_db` or more down are a square wave into a speaker at any pitch: a
+        # siren's tone, capped so it is not localized (a hi-lo siren's tone placed on a car
+        # honking beside it would exempt the car with the siren).
+        square = (odd_only or even_present < 1) and (
+            f0_fit < self._square_max_f0 or deficit >= cfg.square_odd_even_db
+        )
+        if n_pk < cfg.min_harmonics or square or engine_like or not (pres[0] or pres[1]):
             score = min(score, 0.2)
         excess = np.maximum(p[bins] - floor[bins], 0.0)
         return HarmonicFamily(

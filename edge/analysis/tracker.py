@@ -250,7 +250,9 @@ class Tracker:
         rule takes for a square wave. Such a horn sounds in the small horns' range (600–1100 Hz),
         and its pitch holds: the siren rules above passed. It is held for `small_horn_min_s`
         counting the hops around the track where the detector read its comb without localizing it
-        (hops whose deficit reached the detector's own limit: the horn's track comes in pieces).
+        (too weak in a hop, or heard under a louder source). Such combs keep their score in the
+        detector from the small horns' range up (`HarmonicDetector._best_comb`), so this rule,
+        on the whole track, is what tells a small horn from a siren's or buzzer's tone.
         A square-wave tone that holds its pitch for a second there is rare: a hi-lo siren's turn
         is shorter, and the next turn is tested at release (`_siren_at_release`). A short tap of
         that kind stays dropped, as a buzzer's beep would be: precision first.
