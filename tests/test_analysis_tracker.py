@@ -230,6 +230,19 @@ def test_a_small_horn_held_with_weak_even_partials_is_kept_and_a_short_one_is_no
     assert len(_run_with_combs([*heard, *held])) == 1
 
 
+def test_a_comb_without_even_partials_needs_the_small_horn_hold_whatever_its_deficit():
+    # A hi-lo siren's 817 Hz turn read with its even partials missing (flagged odd-only by the
+    # detector) while noise at their places keeps the measured deficit small (4 dB): half a
+    # second of it is no horn; a small horn held 1.5 s that way is one.
+    def tone(hops: int) -> list[list[Detection]]:
+        return [
+            [replace(_det(0.5, 100.0, (817.0,)), even_deficit_db=4.0, odd_only=True)] for _ in range(hops)
+        ]
+
+    assert _run(tone(10)) == []
+    assert len(_run(tone(30))) == 1
+
+
 def test_a_yelps_top_read_an_octave_low_silences_its_direction_like_a_siren():
     # A yelp's top at 1.46 kHz read as "730 Hz", two hops every 0.35 s: the first hop shows the
     # octave (odd partials 30 dB down), the second less so; some taps pass the octave test alone.
@@ -435,3 +448,13 @@ def test_a_car_honking_8_degrees_from_a_siren_heard_later_is_kept_and_the_sirens
 
     assert [c.hits[0][1].azimuth_deg for c in _run(car_at(9.6))] == [9.6]
     assert _run(car_at(4.6)) == []  # 3° from the siren: the emergency vehicle's own horn is exempt
+
+
+def test_one_whole_turn_of_a_hi_lo_siren_in_one_track_is_dropped():
+    # 1141 Hz for 0.7 s, then 825 Hz for 0.75 s from the same place: one turn of a hi-lo siren
+    # whose other turns were too weak (or too square) to be localized.
+    turn = [[_det(6.0, 100.0, (1141.0,))]] * 14 + [[_det(6.0, 100.0, (825.0,))]] * 15
+    assert _run(turn) == []
+    # Short runs of two voices a dual-tone horn's ratio apart (one voice read at a time) are no turn.
+    voices = [[_det(6.0, 100.0, (f,))] for f in [400.0] * 5 + [500.0] * 5 + [400.0] * 2]
+    assert len(_run(voices)) == 1

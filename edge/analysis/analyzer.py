@@ -196,6 +196,7 @@ class Analyzer:
                     f0_hz=(*o.f0_hz, fam.f0_hz),
                     level_db=sum_db(o.level_db, level),
                     even_deficit_db=min(o.even_deficit_db, fam.even_deficit_db),
+                    odd_only=o.odd_only and fam.odd_only,
                 )
                 continue
             keep = self.reflection is not None or self.road is not None
@@ -213,6 +214,7 @@ class Analyzer:
                         distance_m=pk.distance_m,
                         sound_map=loc.coarse_map,
                         even_deficit_db=fam.even_deficit_db,
+                        odd_only=fam.odd_only,
                         road=road,
                     )
                 )

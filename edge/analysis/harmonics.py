@@ -154,20 +154,19 @@ class HarmonicDetector:
         if bins.size == 0:
             return None
         deficit = self._even_deficit_db(p, f0_fit)
-        odd_only = (odd_present >= 3 and even_present <= 1) or deficit >= cfg.max_odd_even_db
+        no_even = even_present < 1 or (odd_present >= 3 and even_present <= 1)
+        odd_only = no_even or deficit >= cfg.max_odd_even_db
         weights = 1.0 - 10 ** (-np.clip(d[bins], 0, 40) / 10)
         mean_d = float(np.clip(dh[k][pres], 0, 40).mean()) if n_pk else 0.0
         score = min(1.0, 1.25 * n_pk / max(n_avail, 1)) * min(1.0, mean_d / (2 * thr))
-        # Square-ish drive. Below the small horns' range: an electronic siren or buzzer, never a
-        # horn. From there up a scooter's or e-bike's buzzing horn has weak even partials too
-        # (10-20 dB down): the comb keeps its score, flagged `odd_only`, and the tracker decides
-        # on the whole track (held at one pitch for a second: a small horn). Even partials
-        # `square_odd_even_db` or more down are a square wave into a speaker at any pitch: a
-        # siren's tone, capped so it is not localized (a hi-lo siren's tone placed on a car
-        # honking beside it would exempt the car with the siren).
-        square = (odd_only or even_present < 1) and (
-            f0_fit < self._square_max_f0 or deficit >= cfg.square_odd_even_db
-        )
+        # Square-ish drive (`odd_only`). Below the small horns' range: an electronic siren or
+        # buzzer, never a horn. From there up a scooter's or e-bike's buzzing horn looks the same
+        # (even partials 10-20 dB down, or too weak to be read in a hop): the comb keeps its
+        # score, flagged, and the tracker decides on the whole track (held at one pitch for a
+        # second: a small horn). Even partials `square_odd_even_db` or more down are a square
+        # wave into a speaker at any pitch (a siren's tone), capped so that it is not localized:
+        # placed on a car honking beside the siren, it would exempt the car with it.
+        square = odd_only and (f0_fit < self._square_max_f0 or deficit >= cfg.square_odd_even_db)
         if n_pk < cfg.min_harmonics or square or engine_like or not (pres[0] or pres[1]):
             score = min(score, 0.2)
         excess = np.maximum(p[bins] - floor[bins], 0.0)

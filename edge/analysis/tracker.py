@@ -12,9 +12,9 @@ pitch glides, rises and falls, or steps like a siren's (and taps that do so toge
 lies on a sweep the detector read in the hops around it (through an octave slip of its comb
 search, once the sweep is under way), whose two pitches take turns like a
 hi-lo siren's (or whose one pitch takes its turn between another tone's unlocalized turns), or
-whose even partials stay well below the odd ones over the whole track (a
-square-wave driven siren or buzzer; unless it holds its pitch for a second in the small horns'
-range: a scooter's buzzing horn), is dropped: a siren is never evidence. So is a track whose
+whose even partials stay well below the odd ones over the whole track, or are missing in most
+of its hops (a square-wave driven siren or buzzer; unless it holds its pitch for a second in
+the small horns' range: a scooter's buzzing horn), is dropped: a siren is never evidence. So is a track whose
 odd partials stay well below its even ones while its octave up is above the horns' range (a
 siren's top read an octave low). Where a siren was heard, sweeping or so, what sounds from its
 direction within two seconds goes with it (its steadier stretches, and the emergency vehicle's
@@ -57,6 +57,7 @@ class Detection:
     distance_m: float | None
     sound_map: CoarseMap | None = None  # computed when the event asks for it
     even_deficit_db: float = 0.0
+    odd_only: bool = False  # the detector's flag: even partials missing or well below the odd ones
     road: RoadSnapshot | None = None  # this hop's data for the event's road fit (edge.analysis.road)
 
 
@@ -218,7 +219,12 @@ class Tracker:
             return True
         deficit = float(np.median([d.even_deficit_db for _, d in t.hits]))
         f0 = float(np.median([d.f0_hz[0] for _, d in t.hits]))
-        if deficit > self.cfg.max_even_deficit_db and not self._small_horn(t, f0):
+        # Even partials well below the odd ones in the median, or missing in most hops (read so,
+        # with noise at their places, a comb's measured deficit stays small).
+        square = deficit > self.cfg.max_even_deficit_db or 2 * sum(d.odd_only for _, d in t.hits) > len(
+            t.hits
+        )
+        if square and not self._small_horn(t, f0):
             # Square-wave drive over the whole track: an electronic siren, or a buzzer or a bird's
             # odd-partial call (so not remembered as a siren: its direction stays enforced).
             return True
@@ -444,6 +450,7 @@ _DROPPED_HOLD_S = 1.0  # a dropped track's hops, for `_heard_elsewhere` (strays 
 _SIREN_DRIFT = 5.0  # °/s: how far from its last heard direction a siren may have moved
 _HILO_RATIO = (1.12, 1.5)  # two-tone sirens: 1.2–1.4 (e.g. 450/600 Hz, 770/960 Hz)
 _HILO_RUN = 3  # hops (0.15 s) of one tone alone; a hi-lo siren holds each for 0.35–0.8 s
+_HILO_TURN = 8  # hops (0.4 s): two such runs, one tone then the other, are a whole turn
 _Combs = tuple[float, tuple[float, ...], tuple[Detection, ...]]  # a hop's time, pitches, localized
 _CONTOUR_HOPS = 60  # 3 s of every hop's combs, for `Tracker._swept`
 _CONTOUR_MIN_HOPS = 4  # 0.2 s beyond the track: a sustained sweep, not scraps of another comb
@@ -615,6 +622,7 @@ def _merge_close(dets: list[Detection], within_deg: float) -> list[Detection]:
                     f0_hz=o.f0_hz + d.f0_hz,
                     level_db=sum_db(o.level_db, d.level_db),
                     even_deficit_db=min(o.even_deficit_db, d.even_deficit_db),
+                    odd_only=o.odd_only and d.odd_only,
                 )
                 break
         else:
@@ -786,8 +794,10 @@ def _near(hits: list[tuple[float, Detection]], siren: list[tuple[float, Detectio
 
 def _alternating_tones(hits: list[tuple[float, Detection]], log: Iterable[_Combs]) -> bool:
     """A two-tone (hi-lo) siren: two pitches a ratio of `_HILO_RATIO` apart that take turns —
-    runs of at least `_HILO_RUN` hops with only one of them, at least three runs (lo-hi-lo) —
-    and that sound together in at most a quarter of the hops. A dual-tone horn sounds both of its
+    runs of at least `_HILO_RUN` hops with only one of them, at least three runs (lo-hi-lo), or
+    two runs of at least `_HILO_TURN` hops each (one whole turn: 1141 Hz for 0.7 s, then 825 Hz
+    for 0.75 s, the siren's other turns not localized) — and that sound together in at most a
+    quarter of the hops. A dual-tone horn sounds both of its
     voices at once, and a horn never changes its pitch between taps; each tone alone is as
     steady as a horn, so the glide tests cannot see this siren, and with a sawtooth drive (even
     partials present) neither can the even-partial test.
@@ -826,7 +836,7 @@ def _alternating_tones(hits: list[tuple[float, Detection]], log: Iterable[_Combs
     if not labels or labels.count("both") > 0.25 * len(labels):
         return False
     runs = [(k, len(list(g))) for k, g in itertools.groupby(x for x in labels if x != "both")]
-    return sum(n >= _HILO_RUN for _, n in runs) >= 3
+    return sum(n >= _HILO_RUN for _, n in runs) >= 3 or sum(n >= _HILO_TURN for _, n in runs) >= 2
 
 
 def _arc(pitches: np.ndarray) -> float:
