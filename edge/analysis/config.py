@@ -31,9 +31,10 @@ class DetectorConfig(_Section):
     `min_harmonics` of its first eight partials standing `prominence_db` above both the local
     spectrum and the slow background, even partials present and within `max_odd_even_db` of their
     odd neighbours (square-wave electronic sirens and buzzers have only odd ones; from the tracker's
-    `small_horn_min_f0_hz` up, where small horns buzz with even partials 10-20 dB down, the tracker
-    decides instead, unless they are `square_odd_even_db` down: a square wave into a speaker),
-    and no comb below the horn range filling its gaps (engines).
+    `small_horn_min_f0_hz` up, where small horns buzz with even partials 10-20 dB down or too weak
+    to read, the tracker decides on the whole track instead, unless they are `square_odd_even_db`
+    down: a square wave into a speaker), and no comb below the horn range filling its gaps
+    (engines).
 
     `beam_max_hz`: below it the comb is searched in the strongest of a set of beams over the view
     (`edge.analysis.detection_beams`), which hears a distant horn above noise that is uncorrelated

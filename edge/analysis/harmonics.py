@@ -65,7 +65,7 @@ class HarmonicDetector:
         """`small_horn_min_f0_hz`: the tracker's lowest small-horn pitch; from it up, a comb that
         looks square-wave driven keeps its score (see `_best_comb`)."""
         self.cfg = config
-        self._square_max_f0 = small_horn_min_f0_hz
+        self._small_horn_min_f0 = small_horn_min_f0_hz
         self.freqs = np.asarray(freqs_hz, dtype=float)
         self.df = float(self.freqs[1] - self.freqs[0])
         self.band = (self.freqs >= 0.8 * config.f0_min_hz) & (self.freqs <= config.band_max_hz)
@@ -166,7 +166,7 @@ class HarmonicDetector:
         # second: a small horn). Even partials `square_odd_even_db` or more down are a square
         # wave into a speaker at any pitch (a siren's tone), capped so that it is not localized:
         # placed on a car honking beside the siren, it would exempt the car with it.
-        square = odd_only and (f0_fit < self._square_max_f0 or deficit >= cfg.square_odd_even_db)
+        square = odd_only and (f0_fit < self._small_horn_min_f0 or deficit >= cfg.square_odd_even_db)
         if n_pk < cfg.min_harmonics or square or engine_like or not (pres[0] or pres[1]):
             score = min(score, 0.2)
         excess = np.maximum(p[bins] - floor[bins], 0.0)
