@@ -14,11 +14,11 @@ search, once the sweep is under way), whose two pitches take turns like a
 hi-lo siren's (or whose one pitch takes its turn between another tone's unlocalized turns), or
 whose even partials stay well below the odd ones over the whole track, or are missing in most
 of its hops (a square-wave driven siren or buzzer; unless it holds its pitch for a second in
-the small horns' range: a scooter's buzzing horn), is dropped: a siren is never evidence. So is a track whose
-odd partials stay well below its even ones while its octave up is above the horns' range (a
-siren's top read an octave low). Where a siren was heard, sweeping or so, what sounds from its
-direction within two seconds goes with it (its steadier stretches, and the emergency vehicle's
-own horn, which is exempt). A steady track from where a car stereo has been playing a tune
+the small horns' range: a scooter's buzzing horn), is dropped: a siren is never evidence. So
+is a track whose odd partials stay well below its even ones while its octave up is above the
+horns' range (a siren's top read an octave low). Where a siren was heard, sweeping or so,
+what sounds from its direction within two seconds goes with it (its steadier stretches, and the
+emergency vehicle's own horn, which is exempt). A steady track from where a car stereo has been playing a tune
 (`Tracker._melody`) is dropped too. The sweep tests that look past a track's end are run again
 when it is released, with more of what followed it known. A track at another track's pitch,
 inside its time and not louder, is that sound heard from elsewhere, not an event: a few hops
@@ -221,9 +221,8 @@ class Tracker:
         f0 = float(np.median([d.f0_hz[0] for _, d in t.hits]))
         # Even partials well below the odd ones in the median, or missing in most hops (read so,
         # with noise at their places, a comb's measured deficit stays small).
-        square = deficit > self.cfg.max_even_deficit_db or 2 * sum(d.odd_only for _, d in t.hits) > len(
-            t.hits
-        )
+        odd_hops = sum(d.odd_only for _, d in t.hits)
+        square = deficit > self.cfg.max_even_deficit_db or 2 * odd_hops > len(t.hits)
         if square and not self._small_horn(t, f0):
             # Square-wave drive over the whole track: an electronic siren, or a buzzer or a bird's
             # odd-partial call (so not remembered as a siren: its direction stays enforced).
@@ -797,10 +796,10 @@ def _alternating_tones(hits: list[tuple[float, Detection]], log: Iterable[_Combs
     runs of at least `_HILO_RUN` hops with only one of them, at least three runs (lo-hi-lo), or
     two runs of at least `_HILO_TURN` hops each (one whole turn: 1141 Hz for 0.7 s, then 825 Hz
     for 0.75 s, the siren's other turns not localized) — and that sound together in at most a
-    quarter of the hops. A dual-tone horn sounds both of its
-    voices at once, and a horn never changes its pitch between taps; each tone alone is as
-    steady as a horn, so the glide tests cannot see this siren, and with a sawtooth drive (even
-    partials present) neither can the even-partial test.
+    quarter of the hops. A dual-tone horn sounds both of its voices at once, and a horn never
+    changes its pitch between taps; each tone alone is as steady as a horn, so the glide tests
+    cannot see this siren, and with a sawtooth drive (even partials present) neither can the
+    even-partial test.
 
     `log`: the pitch log, every comb the detector read in each hop. A hop with one tone and a
     third comb says nothing about the other tone: the detector reads two combs a hop, and the
