@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 
 from edge.analysis.config import TrackerConfig
-from edge.analysis.tracker import Detection, HopObservation, Tracker, track_direction
+from edge.analysis.tracker import Detection, HopObservation, Tracker, TrackFate, track_direction
 
 HOP = 0.05
 
@@ -23,8 +23,10 @@ def _det(az: float, power: float, f0: tuple[float, ...]) -> Detection:
     )
 
 
-def _run(per_hop: list[list[Detection]]) -> list:
+def _run(per_hop: list[list[Detection]], fates: list[TrackFate] | None = None) -> list:
     tracker = Tracker(TrackerConfig(), threshold=0.5, release=0.3, f0_max_hz=1150.0)
+    if fates is not None:
+        tracker.on_fate = fates.append
     out = []
     for i, dets in enumerate([*per_hop, *[[]] * 20]):
         obs = HopObservation(
@@ -69,6 +71,23 @@ def test_a_second_horn_during_a_long_one_is_kept():
 
 def _pitched(az: float, f0s: list[float]) -> list[list[Detection]]:
     return [[_det(az, 100.0, (f,))] for f in f0s]
+
+
+def test_the_tracker_names_why_each_track_that_is_no_event_was_dropped():
+    # An engineer asking why a honk was missed (`honk-edge replay --tracks-out`) needs the rule.
+    hops = _dual_tone_car(12)
+    for i in range(3, 7):  # the overtone comb of the first test
+        hops[i] = [*hops[i], _det(1.0, 60.0, (645.0,))]
+    hops += [[]] * 30 + _pitched(-12.0, [774.0, 794.0, 804.0, 812.0, 822.0])  # a wail's piece
+    hops += [[]] * 30 + [[_det(20.0, 80.0, (500.0,))]]  # one hop: never confirmed
+    fates: list[TrackFate] = []
+    closed = _run(hops, fates)
+    assert len(closed) == 1  # the car; it is released by the tracker, so its fate is the analyzer's
+    by_az = {round(f.azimuth_deg): f.fate for f in fates}
+    assert by_az == {1: "overtone_ghost", -12: "siren", 20: "undecided"}, fates
+    ghost = next(f for f in fates if f.fate == "overtone_ghost")
+    assert ghost.hops == 4 and ghost.f0_hz == 645.0 and ghost.best_score == 1.0
+    assert abs(ghost.t_start - 3 * HOP) < 1e-9 and abs(ghost.t_end - 7 * HOP) < 1e-9
 
 
 def test_a_short_piece_of_a_wail_is_not_a_horn_but_a_steady_horn_is():

@@ -112,3 +112,43 @@ def test_replay_refuses_a_broken_scene(tmp_path, capsys):
     assert main(["replay", str(tmp_path / "missing")]) == 2
     assert "not a scene directory" in capsys.readouterr().err
     assert main(["replay", str(tmp_path), "--events-out", str(tmp_path / "nowhere" / "e.jsonl")]) == 2
+
+
+def test_replay_tracks_out_gives_each_tracks_fate_and_explains_a_missed_horn(scene_dir, tmp_path, capsys):
+    tracks = tmp_path / "tracks.jsonl"
+    assert main(["replay", str(scene_dir), "--tracks-out", str(tracks), "--no-progress"]) == 0
+    fates = [json.loads(line) for line in tracks.read_text().splitlines()]
+    events = [f for f in fates if f["fate"] == "event"]
+    assert len(events) == 1 and abs(events[0]["azimuth_deg"] + 9.0) < 0.5
+    assert events[0]["hops"] >= 10 and abs(events[0]["f0_hz"] - 440.0) < 10.0
+    assert "not reported" not in capsys.readouterr().out  # the horn was reported: nothing to explain
+
+    # The same horn, never confirmed (it would need more hops than it lasts): the printout names
+    # the horn and the track that followed it without becoming an event, and why.
+    argv = ["replay", str(scene_dir), "--tracks-out", str(tracks), "--set", "tracker.confirm_hops=50"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "recall     0.000" in printed
+    assert "not reported: horn 0.40-1.10 s at az -9.0° el -7.0°" in printed
+    explained = [x for x in printed.splitlines() if x.startswith("  track ")]
+    assert explained and all(x.endswith(": undecided") for x in explained)
+    fates = [json.loads(line) for line in tracks.read_text().splitlines()]
+    assert fates and all(f["fate"] == "undecided" for f in fates)
+    assert max(f["hops"] for f in fates if abs(f["azimuth_deg"] + 9.0) < 1.0) >= 10
+
+
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        (["--evidence-dir", "EV"], "--tracks-out is for analysis"),
+        (["--sweep", "detector.threshold=0.6,0.7"], "one scene and one setting"),
+    ],
+)
+def test_replay_tracks_out_refuses_what_it_cannot_write(scene_dir, tmp_path, capsys, extra, message):
+    tracks = tmp_path / "tracks.jsonl"
+    extra = [str(tmp_path / x) if x == "EV" else x for x in extra]
+    assert main(["replay", str(scene_dir), "--tracks-out", str(tracks), "--no-progress", *extra]) == 2
+    assert message in capsys.readouterr().err
+    assert not tracks.exists() and not (tmp_path / "EV").exists()
+    assert main(["replay", str(scene_dir), "--tracks-out", str(tmp_path / "nowhere" / "t.jsonl")]) == 2
+    assert "--tracks-out: folder" in capsys.readouterr().err

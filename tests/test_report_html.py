@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -146,3 +147,22 @@ def test_windy_hops_are_marked_on_the_timeline(no_camera_scene):
     assert len(page.having("polyline", "p-horn")) == 1 and len(page.having("rect", "event-bar")) == len(
         run.events
     )
+
+
+def test_report_says_why_a_horn_was_not_reported(no_camera_scene, tmp_path):
+    # A horn never confirmed (it would need more hops than it lasts): the page names the track
+    # that followed it and its fate, beside the missed horn.
+    out = tmp_path / "report"
+    argv = ["replay", str(no_camera_scene), "--report", str(out), "--no-progress"]
+    assert main([*argv, "--set", "tracker.confirm_hops=50"]) == 0
+    page = parse(out / "index.html")
+    assert_self_contained(page)
+    text = "\n".join(page.text)
+    assert "not reported: horn 0.60-1.30 s at az 6.0° el -5.0°" in text
+    why = text.split("not reported:")[1]
+    tracks = re.findall(r"hop\(s\) at az (-?[\d.]+)° el (-?[\d.]+)°.*?: (\w+)$", why, re.MULTILINE)
+    assert tracks and all(fate == "undecided" for _, _, fate in tracks)
+    assert any(abs(float(az) - 6.0) < 1.0 and abs(float(el) + 5.0) < 1.0 for az, el, _ in tracks)
+
+    assert main([*argv, "--report", str(tmp_path / "ok")]) == 0  # reported: nothing to explain
+    assert "not reported" not in "".join(parse(tmp_path / "ok" / "index.html").text)

@@ -28,7 +28,16 @@ from edge.analysis.localizer import Localizer
 from edge.analysis.reflection import BlindReflection, resolves_image
 from edge.analysis.road import RoadModel, RoadSnapshot
 from edge.analysis.stft import Hop, StreamingStft
-from edge.analysis.tracker import ClosedTrack, Detection, HopObservation, Tracker, sum_db, track_direction
+from edge.analysis.tracker import (
+    ClosedTrack,
+    Detection,
+    HopObservation,
+    Tracker,
+    TrackFate,
+    sum_db,
+    track_direction,
+    track_fate,
+)
 from edge.analysis.verdict import ClassifierVerdict
 from edge.errors import UserFacingError
 from edge.geometry.camera import Camera
@@ -120,6 +129,7 @@ class Analyzer:
         self._window: deque[Hop] = deque(maxlen=lc.snapshot_hops)
         self._recent: deque[Hop] = deque(maxlen=max(1, round(_PRE_ROLL_S / hop_s)))
         self._observers: list[Callable[[HopInfo], None]] = []
+        self._fate_observers: list[Callable[[TrackFate], None]] = []
         self._expected = 0
         # Counters for `honk-edge bench`: work and time spent in the beamforming kernel.
         self.beamforming_flops = 0.0
@@ -128,6 +138,19 @@ class Analyzer:
 
     def add_observer(self, fn: Callable[[HopInfo], None]) -> None:
         self._observers.append(fn)
+
+    def add_track_observer(self, fn: Callable[[TrackFate], None]) -> None:
+        """`fn` is told what became of every track: "event", or the rule that dropped it."""
+        self._fate_observers.append(fn)
+        self.tracker.on_fate = self._tell
+
+    def _tell(self, fate: TrackFate) -> None:
+        for fn in self._fate_observers:
+            fn(fate)
+
+    def _tell_closed(self, c: ClosedTrack, fate: str) -> None:
+        if self._fate_observers:
+            self._tell(track_fate(c.hits, c.t_start, c.t_end, fate))
 
     def feed(self, block: np.ndarray, start_sample: int | None = None) -> list[HornEvent]:
         """Analyse one block (frames, channels); return the horn events that closed in it.
@@ -287,6 +310,7 @@ class Analyzer:
     def _event(self, c: ClosedTrack) -> HornEvent | None:
         t_ref, az, el = track_direction(c.hits)
         if self.grid.on_border(az, el):  # a source beyond the grid: no direction to report
+            self._tell_closed(c, "beyond_grid")
             return None
         horn_p = None
         if self.verdict is not None:
@@ -294,8 +318,10 @@ class Analyzer:
             v = self.verdict.judge(clip, self.sample_rate)
             if v is not None:
                 if not v.report:
+                    self._tell_closed(c, "classifier_rejected")
                     return None
                 horn_p = v.horn
+        self._tell_closed(c, "event")
         az, el, ambiguous = self._road_fit(c, t_ref, az, el)
         dets = [d for _, d in c.hits]
         best = max(dets, key=lambda d: d.power)

@@ -104,6 +104,47 @@ class ClosedTrack:
 
 
 @dataclass(frozen=True)
+class TrackFate:
+    """What became of one track: an event, or the rule that dropped it (see `Tracker.on_fate`)."""
+
+    t_start: float
+    t_end: float
+    hops: int
+    azimuth_deg: float  # medians over the track's hops
+    elevation_deg: float
+    f0_hz: float
+    best_score: float
+    fate: str
+
+    def to_json(self) -> dict[str, float | int | str]:
+        return {
+            "t_start": round(self.t_start, 4),
+            "t_end": round(self.t_end, 4),
+            "hops": self.hops,
+            "azimuth_deg": round(self.azimuth_deg, 3),
+            "elevation_deg": round(self.elevation_deg, 3),
+            "f0_hz": round(self.f0_hz, 1),
+            "best_score": round(self.best_score, 3),
+            "fate": self.fate,
+        }
+
+
+def track_fate(hits: list[tuple[float, Detection]], t_start: float, t_end: float, fate: str) -> TrackFate:
+    """The `TrackFate` of a track's hits."""
+    dets = [d for _, d in hits]
+    return TrackFate(
+        t_start=t_start,
+        t_end=t_end,
+        hops=len(dets),
+        azimuth_deg=float(np.median([d.azimuth_deg for d in dets])),
+        elevation_deg=float(np.median([d.elevation_deg for d in dets])),
+        f0_hz=float(np.median([d.f0_hz[0] for d in dets])),
+        best_score=max(d.score for d in dets),
+        fate=fate,
+    )
+
+
+@dataclass(frozen=True)
 class _Contour:
     """A track's pitch followed into the hops around it (`Tracker._contour_around`)."""
 
@@ -125,6 +166,9 @@ class Tracker:
         self._pitch_log: deque[_Combs] = deque(maxlen=_CONTOUR_HOPS)
         self._dropped: list[list[tuple[float, Detection]]] = []  # hops of tracks found no horn
         self._heard: list[list[tuple[float, Detection]]] = []  # hops of steady tracks, for `_melody`
+        # Told what became of every track that does not reach the caller as a ClosedTrack (and of
+        # taps joined to an earlier one): how an engineer learns why a honk was missed.
+        self.on_fate: Callable[[TrackFate], None] | None = None
 
     def update(self, obs: HopObservation) -> list[ClosedTrack]:
         self._pitch_log.append((0.5 * (obs.t_start + obs.t_end), obs.pitches, obs.detections))
@@ -162,7 +206,7 @@ class Tracker:
         for t in self.active:
             self._close(t)
         self.active = []
-        out = [p for p in self.pending if not self._siren_at_release(p)]
+        out = [p for p in self.pending if not self._dropped_at_release(p)]
         self.pending = []
         return out
 
@@ -181,8 +225,11 @@ class Tracker:
 
     def _close(self, t: Track) -> None:
         if t.decided_at is None or t.t_end - t.t_start < self.cfg.min_duration_s:
+            self._tell(t.hits, t.t_start, t.t_end, "undecided" if t.decided_at is None else "too_short")
             return
-        if self._not_a_horn(t):
+        reason = self._rejection(t)
+        if reason is not None:
+            self._tell(t.hits, t.t_start, t.t_end, reason)
             # Kept a while: a few hops of its pitch localized elsewhere are no horn either.
             self._dropped.append(t.hits)
             return
@@ -200,8 +247,10 @@ class Tracker:
                     # "Taps" whose pitch moves from one to the next like a sweep (the slow top or
                     # bottom of a wail heard in pieces) or takes turns (a hi-lo siren): both go.
                     self.pending.remove(p)
+                    self._tell(merged, p.t_start, c.t_end, "siren_taps")
                     self._siren_heard(merged)
                     return
+                self._tell(c.hits, c.t_start, c.t_end, "joined_earlier_tap")
                 p.t_end = max(p.t_end, c.t_end)
                 p.hits = merged
                 p.wind = p.wind or c.wind
@@ -209,14 +258,17 @@ class Tracker:
                 return
         self.pending.append(c)
 
-    def _not_a_horn(self, t: Track) -> bool:
-        """The rules a decided track must pass to become an event (see the module docstring)."""
+    def _rejection(self, t: Track) -> str | None:
+        """The first rule a decided track fails on its way to an event (see the module
+        docstring), named as `TrackFate.fate` says it; None when it passes them all."""
         if self._siren(t.hits, t.voices[0]):  # decided, so it has its voices
             self._siren_heard(t.hits)
-            return True
+            return "siren"
         seed = t.voices[0]
-        if self._swept(t.hits, seed) or self._took_turns(t.hits, seed):  # not remembered: not localized
-            return True
+        if self._swept(t.hits, seed):  # not remembered: not localized
+            return "siren_sweep_around"
+        if self._took_turns(t.hits, seed):
+            return "siren_turn"
         deficit = float(np.median([d.even_deficit_db for _, d in t.hits]))
         f0 = float(np.median([d.f0_hz[0] for _, d in t.hits]))
         # Even partials well below the odd ones in the median, or missing in most hops (read so,
@@ -226,7 +278,7 @@ class Tracker:
         if square and not self._small_horn(t, f0):
             # Square-wave drive over the whole track: an electronic siren, or a buzzer or a bird's
             # odd-partial call (so not remembered as a siren: its direction stays enforced).
-            return True
+            return "square_wave"
         if deficit < self.cfg.min_even_deficit_db and 2 * f0 > self.f0_max_hz:
             # The comb's odd partials sit far below its even ones: it is a sound an octave higher
             # read an octave low, and that octave is above the horns' range (a wail's top at
@@ -234,18 +286,20 @@ class Tracker:
             # 980 Hz scooter tap as "490 Hz", beside a siren): kept. Remembered as a siren: a
             # yelp's top, read so at 730 Hz every 0.35 s, is not always that far from even.
             self._siren_heard(t.hits)
-            return True
+            return "siren_octave_low"
         if any(_near(t.hits, s) for s in self._sirens):
-            return True
+            return "near_siren"
         melody = self._melody(t.hits)
         self._heard.append(t.hits)  # a steady tone (the siren tests passed), whatever is said below
         if melody:
-            self.pending = [p for p in self.pending if not _same_source(t.hits, p.hits)]
-            return True
+            self._drop_pending(lambda p: _same_source(t.hits, p.hits), "music")
+            return "music"
         others = [o.hits for o in [*self.active, *self.pending] if o is not t]
         if any(_overtone_ghost(t.hits, o) for o in others):
-            return True
-        return any(_heard_elsewhere(t.hits, o) for o in [*others, *self._dropped])
+            return "overtone_ghost"
+        if any(_heard_elsewhere(t.hits, o) for o in [*others, *self._dropped]):
+            return "heard_elsewhere"
+        return None
 
     def _small_horn(self, t: Track, f0: float) -> bool:
         """Is a track (median pitch `f0`) whose even partials are weak a small horn held down?
@@ -259,7 +313,7 @@ class Tracker:
         detector from the small horns' range up (`HarmonicDetector._best_comb`), so this rule,
         on the whole track, is what tells a small horn from a siren's or buzzer's tone.
         A square-wave tone that holds its pitch for a second there is rare: a hi-lo siren's turn
-        is shorter, and the next turn is tested at release (`_siren_at_release`). A short tap of
+        is shorter, and the next turn is tested at release (`_dropped_at_release`). A short tap of
         that kind stays dropped, as a buzzer's beep would be: precision first.
         """
         if f0 < self.cfg.small_horn_min_f0_hz:
@@ -394,14 +448,30 @@ class Tracker:
             return False
         return _run_near(after, 0, lambda f: abs(f / last - 1) <= _TURN_TONE) is not None
 
-    def _siren_at_release(self, p: ClosedTrack) -> bool:
+    def _dropped_at_release(self, p: ClosedTrack) -> bool:
         """The siren tests that need what followed the track, run again when it is released.
 
         Why: at close, only the hangover's two hops follow the track, and a wail's piece of two
         hops (624 → 631 Hz) whose sweep went on unlocalized (641, 651, … 712 Hz) showed only
         10 % of glide then, and 20 % by release.
         """
-        return self._took_turns(p.hits, p.voices[0], around=True) or self._swept(p.hits, p.voices[0])
+        if self._took_turns(p.hits, p.voices[0], around=True):
+            self._tell(p.hits, p.t_start, p.t_end, "siren_turn_at_release")
+            return True
+        if self._swept(p.hits, p.voices[0]):
+            self._tell(p.hits, p.t_start, p.t_end, "siren_sweep_at_release")
+            return True
+        return False
+
+    def _tell(self, hits: list[tuple[float, Detection]], t_start: float, t_end: float, fate: str) -> None:
+        if self.on_fate is not None and hits:
+            self.on_fate(track_fate(hits, t_start, t_end, fate))
+
+    def _drop_pending(self, which: Callable[[ClosedTrack], bool], fate: str) -> None:
+        """Drop the tracks waiting for release that `which` picks, telling `on_fate` why."""
+        for p in [p for p in self.pending if which(p)]:
+            self._tell(p.hits, p.t_start, p.t_end, fate)
+        self.pending = [p for p in self.pending if not which(p)]
 
     def _log_around(self, t0: float, t1: float) -> tuple[list[_Combs], list[_Combs], list[_Combs]]:
         """The pitch log's hops before `t0` (nearest first), from `t0` to `t1`, and after `t1`."""
@@ -414,7 +484,7 @@ class Tracker:
     def _siren_heard(self, hits: list[tuple[float, Detection]]) -> None:
         """Remember a siren's hops; what waits for release from near it goes too (see `_near`)."""
         self._sirens.append(hits)
-        self.pending = [p for p in self.pending if not _near(p.hits, hits)]
+        self._drop_pending(lambda p: _near(p.hits, hits), "near_siren")
 
     def _release_pending(self, now: float) -> list[ClosedTrack]:
         out = []
@@ -426,7 +496,7 @@ class Tracker:
                 for t in self.active
             )
             if now - p.t_end > self.cfg.merge_gap_s and not waiting:
-                if not self._siren_at_release(p):
+                if not self._dropped_at_release(p):
                     out.append(p)
             else:
                 keep.append(p)

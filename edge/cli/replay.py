@@ -29,6 +29,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="scene directory (scene.json + audio); several for a sweep",
     )
     p.add_argument("--events-out", metavar="EVENTS.jsonl", help="write one JSON line per horn event here")
+    p.add_argument(
+        "--tracks-out",
+        metavar="TRACKS.jsonl",
+        help="write one JSON line per track the pipeline followed: an event, or the rule that dropped it",
+    )
     p.add_argument("--block-size", type=int, default=2400, help="frames per audio block (default 2400)")
     p.add_argument(
         "--set",
@@ -101,20 +106,23 @@ def _run(args: argparse.Namespace) -> int:
         raise UserFacingError(f"--block-size must be a positive number of frames, got {args.block_size}")
     config = build_config(None, args.overrides)
     scene = load_scene(args.scene[0])
-    out_path = Path(args.events_out) if args.events_out else None
-    if out_path is not None and out_path.parent and not out_path.parent.exists():
-        raise UserFacingError(f"--events-out: folder {out_path.parent} does not exist")
-    evidence = None
-    if args.evidence_dir is not None or args.publish:
-        from edge.evidence.replay_sink import open_replay_evidence
+    out_path = report_cli.output_path(args.events_out, "--events-out")
+    tracks_path = report_cli.output_path(args.tracks_out, "--tracks-out")
+    if args.evidence_dir is None and not args.publish:
+        if args.realtime:
+            raise UserFacingError(
+                "--realtime paces the evidence path: use it with --evidence-dir or --publish"
+            )
+        run = report_cli.replay_with_progress(scene, config, args.block_size, not args.no_progress)
+        report_cli.print_single(run, out_path, tracks_path)
+        sys.stdout.flush()
+        return 0
+    if tracks_path is not None:
+        raise UserFacingError("--tracks-out is for analysis: run it without --evidence-dir/--publish")
+    from edge.evidence.replay_sink import open_replay_evidence
 
-        evidence = open_replay_evidence(args, scene, config)
-    elif args.realtime:
-        raise UserFacingError("--realtime paces the evidence path: use it with --evidence-dir or --publish")
-    if evidence is None:
-        events = report_cli.replay_with_progress(scene, config, args.block_size, not args.no_progress)
-    else:
-        events = evidence.replay(scene, config, args.block_size, args.realtime)
+    evidence = open_replay_evidence(args, scene, config)
+    events = evidence.replay(scene, config, args.block_size, args.realtime)
     lines = [e.to_json() for e in events]
     if out_path is not None:
         tmp = out_path.with_name(out_path.name + ".tmp")
@@ -129,8 +137,7 @@ def _run(args: argparse.Namespace) -> int:
     if scene.truth is not None:
         for text in score_events(lines, scene.truth).lines():
             print(text)
-    if evidence is not None:
-        summary = evidence.finish()
-        print("evidence: " + json.dumps(summary, ensure_ascii=False))
+    summary = evidence.finish()
+    print("evidence: " + json.dumps(summary, ensure_ascii=False))
     sys.stdout.flush()
     return 0

@@ -19,7 +19,6 @@ from edge.errors import UserFacingError
 
 if TYPE_CHECKING:  # heavy imports stay inside the commands (see edge/cli/__init__.py)
     from edge.analysis.config import AnalysisConfig
-    from edge.analysis.events import HornEvent
     from edge.report.sweep import SettingSummary
     from edge.report.trace import ReplayRun
     from edge.scene import Scene
@@ -105,14 +104,13 @@ def run(args: argparse.Namespace) -> int:
     configs = [(setting_label(s), build_config(None, s)) for s in settings]
     scenes = [load_scene(s) for s in args.scene]
     n_runs = len(scenes) * len(configs)
-    out_path = Path(args.events_out) if args.events_out else None
-    if out_path is not None:
-        if n_runs > 1:
+    out_path = output_path(args.events_out, "--events-out")
+    tracks_path = output_path(args.tracks_out, "--tracks-out")
+    for path, option in ((out_path, "--events-out"), (tracks_path, "--tracks-out")):
+        if path is not None and n_runs > 1:
             raise UserFacingError(
-                "--events-out takes one scene and one setting; a sweep writes DIR/*.events.jsonl with --report"
+                f"{option} takes one scene and one setting; a sweep writes DIR/*.events.jsonl with --report"
             )
-        if out_path.parent and not out_path.parent.exists():
-            raise UserFacingError(f"--events-out: folder {out_path.parent} does not exist")
     runs = []
     total = sum(s.duration_s for s in scenes) * len(configs)
     with Progress(total, enabled=False if args.no_progress else None) as bar:
@@ -122,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
                 runs.append(run_traced(scene, config, label, args.block_size, bar.advance))
     summaries = summarize(runs, [label for label, _ in configs])
     if n_runs == 1:
-        _print_single(runs[0], out_path)
+        print_single(runs[0], out_path, tracks_path)
     else:
         print(comparison_table(summaries))
     if args.report is not None:
@@ -132,18 +130,41 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_single(run: ReplayRun, out_path: Path | None) -> None:
-    """What a plain replay prints (and writes), so --report only adds to it."""
+def output_path(value: str | None, option: str) -> Path | None:
+    """The path of an output file option, refused up front when its folder does not exist."""
+    if not value:
+        return None
+    path = Path(value)
+    if path.parent and not path.parent.exists():
+        raise UserFacingError(f"{option}: folder {path.parent} does not exist")
+    return path
+
+
+def print_single(run: ReplayRun, out_path: Path | None, tracks_path: Path | None) -> None:
+    """What a plain replay prints (and writes), so --report only adds to it. With a truth, each
+    horn no event points at is followed by the tracks near it and their fates."""
+    from edge.report.misses import explain_misses
+
     lines = run.lines
     if out_path is not None:
-        _write(out_path, "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
+        _write(out_path, _jsonl(lines))
+    if tracks_path is not None:
+        _write(tracks_path, _jsonl([f.to_json() for f in run.fates]))
     print(f"{run.scene.directory}: {len(lines)} horn event(s)" + (f" → {out_path}" if out_path else ""))
     if out_path is None:
         for line in lines:
             print(json.dumps(line, ensure_ascii=False))
-    if run.scores is not None:
+    if tracks_path is not None:
+        print(f"{len(run.fates)} track(s) and their fates → {tracks_path}")
+    if run.scores is not None and run.scene.truth is not None:
         for text in run.scores.lines():
             print(text)
+        for text in explain_misses(lines, run.fates, run.scene.truth):
+            print(text)
+
+
+def _jsonl(rows: list[dict]) -> str:
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
 def _write_report(folder: Path, runs: list[ReplayRun], summaries: list[SettingSummary]) -> Path:
@@ -169,10 +190,7 @@ def _write_report(folder: Path, runs: list[ReplayRun], summaries: list[SettingSu
             finally:
                 media.close()
             _write(folder / f"{stem}.html", run_page(r, figures, None if single else "index.html"))
-            _write(
-                folder / f"{stem}.events.jsonl",
-                "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in r.lines),
-            )
+            _write(folder / f"{stem}.events.jsonl", _jsonl(r.lines))
             links[id(r)] = f"{stem}.html"
     if not single:
         _write(folder / "index.html", index_page(summaries, links))
@@ -180,12 +198,11 @@ def _write_report(folder: Path, runs: list[ReplayRun], summaries: list[SettingSu
     return folder / "index.html"
 
 
-def replay_with_progress(
-    scene: Scene, config: AnalysisConfig, block_size: int, show: bool
-) -> list[HornEvent]:
-    """The plain single replay's events, with the progress bar on a terminal (same analyzer, same events)."""
+def replay_with_progress(scene: Scene, config: AnalysisConfig, block_size: int, show: bool) -> ReplayRun:
+    """The plain single replay (its events and its tracks' fates), with the progress bar on a
+    terminal (same analyzer, same events)."""
     from edge.report.progress import Progress
     from edge.report.trace import run_traced
 
     with Progress(scene.duration_s, scene.directory.name, enabled=None if show else False) as bar:
-        return run_traced(scene, config, block_size=block_size, on_block=bar.advance).events
+        return run_traced(scene, config, block_size=block_size, on_block=bar.advance)

@@ -17,6 +17,7 @@ from edge import __version__
 from edge.analysis.events import HornEvent
 from edge.geometry.camera import angle_deg
 from edge.report.figures import EventFigures
+from edge.report.misses import explain_misses
 from edge.report.sweep import SettingSummary, score_cells
 from edge.report.timeline import timeline_svg
 from edge.report.trace import ReplayRun
@@ -235,6 +236,15 @@ def run_page(run: ReplayRun, figures: Sequence[EventFigures], index_href: str | 
                 for h in missed
             ]
             out.append("</ul>")
+        why = explain_misses(run.lines, run.fates, scene.truth)
+        if why:
+            out.append('<h2 id="why-missed">Tracks near the horns no event points at</h2>')
+            out.append(f'<pre class="why-missed">{escape(chr(10).join(why))}</pre>')
+            out.append(
+                '<p class="facts">Each track the pipeline followed within 5° of such a horn, and what became of '
+                "it: <code>undecided</code> never reached the threshold in enough hops; the other names are "
+                "the tracker's rules (siren, square_wave, music, overtone_ghost, heard_elsewhere …).</p>"
+            )
     out.append('<h2 id="settings">Analysis settings</h2>')
     out.append(f"<pre>{escape(json.dumps(run.config.model_dump(mode='json'), indent=1))}</pre>")
     out.append(_footer())

@@ -1,4 +1,5 @@
-"""A replay that keeps the per-hop story: p(horn), level and detections at every hop.
+"""A replay that keeps the per-hop story: p(horn), level and detections at every hop, and the
+fate of every track (an event, or the rule that dropped it).
 
 The events alone say what the node reported; the report must also show why — how close the
 detector came on the hops that were not reported, and where the localizer pointed meanwhile.
@@ -19,6 +20,7 @@ from edge.analysis.analyzer import HopInfo
 from edge.analysis.config import AnalysisConfig
 from edge.analysis.events import HornEvent
 from edge.analysis.replay import analyzer_for_scene
+from edge.analysis.tracker import TrackFate
 from edge.scene import Scene
 from edge.scoring import Scores, score_events
 from edge.sources.scene import SceneSource
@@ -62,6 +64,7 @@ class ReplayRun:
     events: list[HornEvent]
     trace: HopTrace
     wall_s: float
+    fates: list[TrackFate] = field(default_factory=list)  # every track's fate (`Tracker.on_fate`)
 
     @property
     def lines(self) -> list[dict]:
@@ -87,6 +90,8 @@ def run_traced(
     analyzer = analyzer_for_scene(scene, config)
     trace = HopTrace()
     analyzer.add_observer(trace.observe)
+    fates: list[TrackFate] = []
+    analyzer.add_track_observer(fates.append)
     events: list[HornEvent] = []
     began = time.perf_counter()
     with SceneSource(scene, block_size) as source:
@@ -95,4 +100,4 @@ def run_traced(
             if on_block is not None:
                 on_block(len(block) / scene.sample_rate)
     events.extend(analyzer.flush())
-    return ReplayRun(scene, config, setting, events, trace, time.perf_counter() - began)
+    return ReplayRun(scene, config, setting, events, trace, time.perf_counter() - began, fates)
