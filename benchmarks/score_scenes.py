@@ -5,7 +5,10 @@
 
 Scenes are cached in --workdir (re-simulated only when missing), so re-scoring after a change to
 the analysis costs only the replays. Prints one row per scene and a pooled row per profile: the
-pooled figures are computed over all horns of that profile, not averaged per scene.
+pooled figures are computed over all horns of that profile, not averaged per scene. Then, per
+profile, why the horns that no event points at were missed (`edge.report.misses.why_missed`: the
+rule that dropped a track near the horn, `undecided`, or `no_track`); `--verbose` lists each such
+horn with the tracks near it.
 
 `--no-mount` replays each scene as another system would have written it: without our simulator's
 "mount" (the road plane) and recorded speed of sound in scene.json. `--sim-arg=--ground-reflection=0`
@@ -19,10 +22,12 @@ import dataclasses
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from edge.analysis.config import build_config
-from edge.analysis.replay import replay_scene
+from edge.report.misses import explain_misses, missed_horns, why_missed
+from edge.report.trace import run_traced
 from edge.scene import load_scene
 from edge.scoring import Scores, pool_scores, score_events, summary_table
 
@@ -71,6 +76,7 @@ def main() -> int:
     config = build_config(None, args.overrides)
     rows: list[tuple[str, Scores]] = []
     pooled: dict[str, list[Scores]] = {}
+    why: dict[str, Counter[str]] = {}
     for profile in args.profiles:
         for scenario in args.scenarios:
             for seed in args.seeds:
@@ -84,18 +90,27 @@ def main() -> int:
                         scene, extra={k: v for k, v in scene.extra.items() if k not in drop}
                     )
                 t0 = time.perf_counter()
-                events = [e.to_json() for e in replay_scene(scene, config)]
+                run = run_traced(scene, config)
+                events = run.lines
                 s = score_events(events, scene.truth)
                 rows.append((name, s))
                 pooled.setdefault(profile, []).append(s)
+                missed = missed_horns(events, run.fates, scene.truth)
+                why.setdefault(profile, Counter()).update(why_missed(fates) for _, fates in missed)
                 print(
                     f"{name}: {len(events)} events, replay {time.perf_counter() - t0:.1f} s", file=sys.stderr
                 )
                 if args.verbose:
                     _explain(events, scene.truth)
+                    for line in explain_misses(events, run.fates, scene.truth):
+                        print("  " + line, file=sys.stderr)
     for profile, ss in pooled.items():
         rows.append((f"ALL {profile}", pool_scores(ss)))
     print(summary_table(rows))
+    # Why the horns no event points at were missed (`edge.report.misses`): where to look next.
+    for profile, counts in why.items():
+        text = ", ".join(f"{k} {n}" for k, n in counts.most_common()) or "none"
+        print(f"not pointed at, {profile}: {sum(counts.values())} horn(s): {text}")
     return 0
 
 

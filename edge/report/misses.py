@@ -16,34 +16,55 @@ from edge.analysis.tracker import TrackFate
 from edge.geometry.camera import angle_deg
 from edge.scene.model import Truth, TruthEvent
 
+_NOT_A_RULE = ("undecided", "too_short", "event", "joined_earlier_tap")
+NEAR_DEG = 5.0  # the scores' direction tolerance: farther, an event is no hit and a track no explanation
 
-def explain_misses(
+
+def missed_horns(
     events: list[dict[str, Any]],
     fates: list[TrackFate],
     truth: Truth,
     tolerance_s: float = 0.25,
-    near_deg: float = 5.0,
-) -> list[str]:
-    """Lines, for each truth horn that no event points at (overlapping it in time, with the
-    scores' `tolerance_s`, and within `near_deg` of it), naming the tracks within `near_deg` of
-    it in its time and what became of them. Empty when every horn was reported."""
-    out: list[str] = []
+    near_deg: float = NEAR_DEG,
+) -> list[tuple[TruthEvent, list[TrackFate]]]:
+    """Each truth horn that no event points at (overlapping it in time, with the scores'
+    `tolerance_s`, and within `near_deg` of it), with the tracks within `near_deg` of it in its
+    time, oldest first."""
+    out = []
     for h in (e for e in truth.events if e.label == "horn"):
         if any(
             _near(e["t_start"], e["t_end"], e["azimuth_deg"], e["elevation_deg"], h, tolerance_s, near_deg)
             for e in events
         ):
             continue
-        az, el = h.direction_at(0.5 * (h.t_start + h.t_end))
-        out.append(f"not reported: horn {h.t_start:.2f}-{h.t_end:.2f} s at az {az:.1f}° el {el:.1f}°")
         near = [
             f
             for f in fates
             if _near(f.t_start, f.t_end, f.azimuth_deg, f.elevation_deg, h, tolerance_s, near_deg)
         ]
+        out.append((h, sorted(near, key=lambda f: f.t_start)))
+    return out
+
+
+def why_missed(fates: list[TrackFate]) -> str:
+    """One word for a missed horn, from the fates of the tracks near it: the first rule that dropped
+    one of them, else the first track's fate (`undecided`, `too_short`), else `no_track`."""
+    rules = [f.fate for f in fates if f.fate not in _NOT_A_RULE]
+    if rules:
+        return rules[0]
+    return fates[0].fate if fates else "no_track"
+
+
+def explain_misses(events: list[dict[str, Any]], fates: list[TrackFate], truth: Truth) -> list[str]:
+    """Lines naming each horn no event points at, and the tracks near it with their fates (see
+    `missed_horns`). Empty when every horn was reported."""
+    out: list[str] = []
+    for h, near in missed_horns(events, fates, truth):
+        az, el = h.direction_at(0.5 * (h.t_start + h.t_end))
+        out.append(f"not reported: horn {h.t_start:.2f}-{h.t_end:.2f} s at az {az:.1f}° el {el:.1f}°")
         if not near:
-            out.append(f"  no track within {near_deg:g}°: nothing was localized there (too weak, or masked)")
-        for f in sorted(near, key=lambda f: f.t_start):
+            out.append(f"  no track within {NEAR_DEG:g}°: nothing was localized there (too weak, or masked)")
+        for f in near:
             out.append(
                 f"  track {f.t_start:.2f}-{f.t_end:.2f} s, {f.hops} hop(s) at az {f.azimuth_deg:.1f}° "
                 f"el {f.elevation_deg:.1f}°, {f.f0_hz:.0f} Hz, best score {f.best_score:.2f}: {f.fate}"
