@@ -23,6 +23,9 @@ emergency vehicle's own horn, which is exempt). A steady track from where a car 
 when it is released, with more of what followed it known. A track at another track's pitch,
 inside its time and not louder, is that sound heard from elsewhere, not an event: a few hops
 localized astray (also of a track found no horn), or a façade's later reflection.
+
+What became of each track (an event, or the rule above that dropped it) is told to an optional
+observer (`Tracker.on_fate`, `TrackFate`): that is how `honk-edge replay` explains a missed horn.
 """
 
 from __future__ import annotations
@@ -464,14 +467,18 @@ class Tracker:
         return False
 
     def _tell(self, hits: list[tuple[float, Detection]], t_start: float, t_end: float, fate: str) -> None:
-        if self.on_fate is not None and hits:
+        if self.on_fate is not None:
             self.on_fate(track_fate(hits, t_start, t_end, fate))
 
     def _drop_pending(self, which: Callable[[ClosedTrack], bool], fate: str) -> None:
         """Drop the tracks waiting for release that `which` picks, telling `on_fate` why."""
-        for p in [p for p in self.pending if which(p)]:
-            self._tell(p.hits, p.t_start, p.t_end, fate)
-        self.pending = [p for p in self.pending if not which(p)]
+        keep = []
+        for p in self.pending:
+            if which(p):
+                self._tell(p.hits, p.t_start, p.t_end, fate)
+            else:
+                keep.append(p)
+        self.pending = keep
 
     def _log_around(self, t0: float, t1: float) -> tuple[list[_Combs], list[_Combs], list[_Combs]]:
         """The pitch log's hops before `t0` (nearest first), from `t0` to `t1`, and after `t1`."""
