@@ -72,7 +72,8 @@ class Scores:
         ]
 
 
-def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+def overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    """Seconds the intervals [a0, a1] and [b0, b1] share (negative: the gap between them)."""
     return min(a1, b1) - max(a0, b0)
 
 
@@ -107,7 +108,7 @@ def score_events(
     vehicles = _vehicle_tracks(truth)
 
     def overlaps(e: dict[str, Any], h: TruthEvent) -> float:
-        return _overlap(e["t_start"] - tolerance_s, e["t_end"] + tolerance_s, h.t_start, h.t_end)
+        return overlap(e["t_start"] - tolerance_s, e["t_end"] + tolerance_s, h.t_start, h.t_end)
 
     def points_at(e: dict[str, Any], h: TruthEvent) -> bool:
         t = _t_ref(e)
@@ -176,7 +177,7 @@ def _other_directions(
             continue
         out.append(d)
     for o in horns:
-        if o is not h and _overlap(o.t_start, o.t_end, h.t_start, h.t_end) > 0:
+        if o is not h and overlap(o.t_start, o.t_end, h.t_start, h.t_end) > 0:
             d = o.direction_at(t)
             if angle_deg(*d, *own) >= 0.05:
                 out.append(d)

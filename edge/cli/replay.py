@@ -124,16 +124,7 @@ def _run(args: argparse.Namespace) -> int:
     evidence = open_replay_evidence(args, scene, config)
     events = evidence.replay(scene, config, args.block_size, args.realtime)
     lines = [e.to_json() for e in events]
-    if out_path is not None:
-        tmp = out_path.with_name(out_path.name + ".tmp")
-        tmp.write_text(
-            "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8"
-        )
-        tmp.replace(out_path)
-    print(f"{scene.directory}: {len(lines)} horn event(s)" + (f" → {out_path}" if out_path else ""))
-    if out_path is None:
-        for line in lines:
-            print(json.dumps(line, ensure_ascii=False))
+    report_cli.print_events(scene, lines, out_path)
     if scene.truth is not None:
         for text in score_events(lines, scene.truth).lines():
             print(text)

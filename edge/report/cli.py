@@ -146,21 +146,25 @@ def print_single(run: ReplayRun, out_path: Path | None, tracks_path: Path | None
     from edge.report.misses import explain_misses
 
     lines = run.lines
-    if out_path is not None:
-        _write(out_path, _jsonl(lines))
+    print_events(run.scene, lines, out_path)
     if tracks_path is not None:
         _write(tracks_path, _jsonl([f.to_json() for f in run.fates]))
-    print(f"{run.scene.directory}: {len(lines)} horn event(s)" + (f" → {out_path}" if out_path else ""))
-    if out_path is None:
-        for line in lines:
-            print(json.dumps(line, ensure_ascii=False))
-    if tracks_path is not None:
         print(f"{len(run.fates)} track(s) and their fates → {tracks_path}")
     if run.scores is not None and run.scene.truth is not None:
         for text in run.scores.lines():
             print(text)
         for text in explain_misses(lines, run.fates, run.scene.truth):
             print(text)
+
+
+def print_events(scene: Scene, lines: list[dict], out_path: Path | None) -> None:
+    """The events of a replay: written to `out_path` (then only counted here), else printed."""
+    if out_path is not None:
+        _write(out_path, _jsonl(lines))
+    print(f"{scene.directory}: {len(lines)} horn event(s)" + (f" → {out_path}" if out_path else ""))
+    if out_path is None:
+        for line in lines:
+            print(json.dumps(line, ensure_ascii=False))
 
 
 def _jsonl(rows: list[dict]) -> str:

@@ -22,6 +22,7 @@ from edge.report.sweep import SettingSummary, score_cells
 from edge.report.timeline import timeline_svg
 from edge.report.trace import ReplayRun
 from edge.scene.model import TruthEvent
+from edge.scoring import overlap
 
 MATCH_TOLERANCE_S = 0.25  # as edge.scoring: a report within 0.25 s of a truth horn found it
 # A time match this far off in direction points at another vehicle (lanes are ~3.5 m apart, a few
@@ -77,7 +78,7 @@ def match_truth(event: HornEvent, horns: Sequence[TruthEvent]) -> tuple[TruthEve
     best: tuple[TruthEvent, float] | None = None
     for h in horns:
         if (
-            min(event.t_end + MATCH_TOLERANCE_S, h.t_end) - max(event.t_start - MATCH_TOLERANCE_S, h.t_start)
+            overlap(event.t_start - MATCH_TOLERANCE_S, event.t_end + MATCH_TOLERANCE_S, h.t_start, h.t_end)
             <= 0
         ):
             continue

@@ -15,6 +15,7 @@ from typing import Any
 from edge.analysis.tracker import TrackFate
 from edge.geometry.camera import angle_deg
 from edge.scene.model import Truth, TruthEvent
+from edge.scoring import overlap
 
 _NOT_A_RULE = ("undecided", "too_short", "event", "joined_earlier_tap")
 NEAR_DEG = 5.0  # the scores' direction tolerance: farther, an event is no hit and a track no explanation
@@ -76,7 +77,7 @@ def _near(
     t0: float, t1: float, az: float, el: float, h: TruthEvent, tolerance_s: float, near_deg: float
 ) -> bool:
     """Does something heard from t0 to t1 toward (az, el) overlap horn `h` and lie near it then?"""
-    if min(t1 + tolerance_s, h.t_end) <= max(t0 - tolerance_s, h.t_start):
+    if overlap(t0 - tolerance_s, t1 + tolerance_s, h.t_start, h.t_end) <= 0:
         return False
     t = min(max(0.5 * (t0 + t1), h.t_start), h.t_end)
     return angle_deg(az, el, *h.direction_at(t)) <= near_deg
