@@ -23,9 +23,11 @@ def harmonic_tone(
     odd_only: bool = False,
     wobble: float = 0.004,
     glide: float = 0.0,
+    even_gain: float = 1.0,
 ) -> np.ndarray:
     """A horn-like comb: 1/k partials, slow random pitch wobble (a real diaphragm is never a
-    perfect oscillator), optional linear pitch glide (relative change over the tone), unit RMS."""
+    perfect oscillator), optional linear pitch glide (relative change over the tone), unit RMS.
+    `even_gain` scales the even partials (a buzzer's square-ish drive: 0.25 is 12 dB down)."""
     n = round(duration_s * fs)
     t = np.arange(n) / fs
     knots = rng.standard_normal(int(duration_s * 8) + 3)
@@ -36,7 +38,8 @@ def harmonic_tone(
     for k in range(1, n_harm + 1):
         if k * f_inst.max() > 0.45 * fs or (odd_only and k % 2 == 0):
             continue
-        x += np.sin(k * phase + rng.uniform(0, 2 * np.pi)) / k
+        gain = even_gain if k % 2 == 0 else 1.0
+        x += gain * np.sin(k * phase + rng.uniform(0, 2 * np.pi)) / k
     n = min(len(t) // 2, int(0.01 * fs))
     ramp = np.linspace(0, 1, n)
     x[:n] *= ramp

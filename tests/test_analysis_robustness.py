@@ -88,6 +88,23 @@ def test_confusers_make_no_event(prof, name, signal):
     assert events == [], name
 
 
+def test_an_e_bike_buzzer_alone_is_an_event_once_nothing_like_it_followed_and_a_hi_lo_turn_is_not(prof):
+    rng = np.random.default_rng(24)
+
+    def buzz(f0: float, seconds: float) -> np.ndarray:
+        return harmonic_tone(f0, seconds, FS, rng, even_gain=0.25)  # even partials 12 dB down
+
+    alone = render(
+        prof.array.positions_m, FS, 2.5, [(2 * buzz(800, 0.4), 0.3, 5.0, -6.0, 20.0)], noise_rms=3e-3
+    )
+    (event,), _ = _run(prof, alone)
+    assert angle_deg(event.azimuth_deg, event.elevation_deg, 5.0, -6.0) < 0.5
+    assert event.detected_after_s >= 1.0 + (event.t_end - event.t_start)  # it waited to be known alone
+    hilo = np.concatenate([buzz(f, 0.4) for f in (800, 640, 800, 640)])
+    turns = render(prof.array.positions_m, FS, 2.5, [(2 * hilo, 0.3, 5.0, -6.0, 20.0)], noise_rms=3e-3)
+    assert _run(prof, turns)[0] == []
+
+
 def test_observer_sees_every_hop(prof):
     x = np.zeros((FS, 32), np.float32)
     _, infos = _run(prof, x)

@@ -234,8 +234,6 @@ def test_a_small_horn_held_with_weak_even_partials_is_kept_and_a_short_one_is_no
         return [[replace(_det(az, 100.0, (f0,)), even_deficit_db=9.0)] for _ in range(hops)]
 
     assert len(_run(tone(767.0, 30))) == 1
-    # Half a second of it (a buzzer's beep, or a turn of a hi-lo siren) is no evidence.
-    assert _run(tone(767.0, 10)) == []
     # Below the small horns' range, a held square-ish tone is still not a horn.
     assert _run(tone(400.0, 30)) == []
     # A hi-lo siren with turns of 1.1 s is a siren, however long each turn is held.
@@ -243,23 +241,66 @@ def test_a_small_horn_held_with_weak_even_partials_is_kept_and_a_short_one_is_no
     assert _run(hilo) == []
     # Held 1.2 s, localized only in its last 0.7 s: the detector read its comb before (hops
     # whose odd partials stood out too far for it to call them a horn's).
+    # Without those hops it is a short square-wave tone, kept only alone: here a hi-lo siren's
+    # other tone (960 Hz) follows it.
     heard = [([], (767.0,))] * 10
     held = [(d, (767.0,)) for d in tone(767.0, 14)]
-    assert _run_with_combs(held) == []
-    assert len(_run_with_combs([*heard, *held])) == 1
+    siren_after = [*[([], ())] * 4, *[([], (960.0,))] * 10]
+    assert _run_with_combs([*held, *siren_after]) == []
+    assert len(_run_with_combs([*heard, *held, *siren_after])) == 1
 
 
 def test_a_comb_without_even_partials_needs_the_small_horn_hold_whatever_its_deficit():
     # A hi-lo siren's 817 Hz turn read with its even partials missing (flagged odd-only by the
     # detector) while noise at their places keeps the measured deficit small (4 dB): half a
-    # second of it is no horn; a small horn held 1.5 s that way is one.
-    def tone(hops: int) -> list[list[Detection]]:
-        return [
-            [replace(_det(0.5, 100.0, (817.0,)), even_deficit_db=4.0, odd_only=True)] for _ in range(hops)
-        ]
+    # second of it between its 586 Hz turns (read, not localized) is no horn; a small horn held
+    # 1.5 s that way, alone, is one.
+    def tone(hops: int) -> list[tuple[list[Detection], tuple[float, ...]]]:
+        det = replace(_det(0.5, 100.0, (817.0,)), even_deficit_db=4.0, odd_only=True)
+        return [([det], (817.0,))] * hops
 
-    assert _run(tone(10)) == []
-    assert len(_run(tone(30))) == 1
+    other = [([], (586.0,))] * 10
+    assert _run_with_combs([*other, *tone(10), *other]) == []
+    assert len(_run_with_combs(tone(30))) == 1
+
+
+def _buzzer(f0: float, hops: int) -> list[tuple[list[Detection], tuple[float, ...]]]:
+    """A square-wave tone localized at 6°, its even partials 12 dB down."""
+    return [([replace(_det(6.0, 100.0, (f0,)), even_deficit_db=12.0)], (f0,))] * hops
+
+
+def test_a_short_square_wave_tone_is_an_e_bike_horn_only_when_it_sounds_alone():
+    fates: list[TrackFate] = []
+    quiet = [([], ())] * 10
+    # An e-bike's 0.4 s buzzer horn, nothing like it around: an event, decided only once a second
+    # has passed with nothing like it (a siren's other turn, or the same beep again).
+    (horn,) = _run_with_combs([*quiet, *_buzzer(767.0, 8), *quiet, *quiet])
+    assert horn.decided_at - horn.t_end >= 1.0
+    # Pressed twice in quick succession: one event.
+    assert (
+        len(_run_with_combs([*quiet, *_buzzer(767.0, 5), *[([], ())] * 4, *_buzzer(767.0, 5), *quiet])) == 1
+    )
+    # Its buzz followed by a clean tap from the same place: one honk, decided with the tap.
+    tap = [([_det(6.0, 100.0, (767.0,))], (767.0,))] * 3
+    (honk,) = _run_with_combs([*quiet, *_buzzer(767.0, 8), *[([], ())] * 4, *tap, *quiet])
+    assert (honk.t_start, honk.decided_at) == (10 * HOP, (10 + 8 + 4 + 1 + 1.5) * HOP)
+    # The same tone as a turn of a hi-lo siren whose other turns (900 Hz) were read, not localized,
+    # and not at the handovers (where `_took_turns` would have found the turns taken).
+    other = [*[([], (900.0,))] * 10, *[([], ())] * 4]
+    assert _run_with_combs([*other, *_buzzer(767.0, 8), *other[::-1]], fates) == []
+    assert [f.fate for f in fates] == ["square_wave_not_alone"]
+    # Beside a car's long horn at a hi-lo ratio, sounding on through it: kept.
+    car = [([], (900.0,))] * 10
+    beside = [(dets, (*pitches, 900.0)) for dets, pitches in _buzzer(767.0, 8)]
+    assert len(_run_with_combs([*car, *beside, *car])) == 1
+    # A beeper: the same tone again after a pause, both beeps dropped.
+    assert _run_with_combs([*quiet, *_buzzer(767.0, 8), *quiet, *_buzzer(767.0, 8), *quiet]) == []
+    # Stray combs at a hi-lo ratio, a hop each (traffic), do not make it a siren.
+    strays = [([], (900.0,)), ([], ())] * 5
+    assert len(_run_with_combs([*strays, *_buzzer(767.0, 8), *strays])) == 1
+    # Below the small horns' range, or a single beep of 0.1 s, it is never a horn.
+    assert _run_with_combs([*quiet, *_buzzer(450.0, 8), *quiet]) == []
+    assert _run_with_combs([*quiet, *_buzzer(767.0, 2), *quiet]) == []
 
 
 def test_a_yelps_top_read_an_octave_low_silences_its_direction_like_a_siren():
@@ -276,9 +317,13 @@ def test_a_yelps_top_read_an_octave_low_silences_its_direction_like_a_siren():
     assert [c.hits[0][1].azimuth_deg for c in _run(car)] == [-45.0]
 
 
-def _run_with_combs(per_hop: list[tuple[list[Detection], tuple[float, ...]]]) -> list:
+def _run_with_combs(
+    per_hop: list[tuple[list[Detection], tuple[float, ...]]], fates: list[TrackFate] | None = None
+) -> list:
     """As `_run`, with every comb the detector read in each hop (localized or too weak to be)."""
     tracker = Tracker(TrackerConfig(), threshold=0.5, release=0.3, f0_max_hz=1150.0)
+    if fates is not None:
+        tracker.on_fate = fates.append
     out = []
     for i, (dets, pitches) in enumerate([*per_hop, *[([], ())] * 20]):
         obs = HopObservation(i * HOP, (i + 1) * HOP, (i + 1.5) * HOP, tuple(dets), False, pitches)

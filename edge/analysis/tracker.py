@@ -14,7 +14,9 @@ search, once the sweep is under way), whose two pitches take turns like a
 hi-lo siren's (or whose one pitch takes its turn between another tone's unlocalized turns), or
 whose even partials stay well below the odd ones over the whole track, or are missing in most
 of its hops (a square-wave driven siren or buzzer; unless it holds its pitch for a second in
-the small horns' range: a scooter's buzzing horn), is dropped: a siren is never evidence. So
+the small horns' range: a scooter's buzzing horn; or, there, sounds alone, with neither a hi-lo
+siren's other tone nor its own tone again within a second: an e-bike's buzzer horn, decided a
+second after it ends), is dropped: a siren is never evidence. So
 is a track whose odd partials stay well below its even ones while its octave up is above the
 horns' range (a siren's top read an octave low). Where a siren was heard, sweeping or so,
 what sounds from its direction within two seconds goes with it (its steadier stretches, and the
@@ -89,6 +91,7 @@ class Track:
     beam: list[tuple[int, np.ndarray]] = field(
         default_factory=list
     )  # (first sample, frame) toward the source
+    lone_buzzer: bool = False  # square-wave drive: an event only if it sounds alone (`Tracker._alone`)
 
     @property
     def last(self) -> Detection:
@@ -104,6 +107,7 @@ class ClosedTrack:
     wind: bool
     beam: list[tuple[int, np.ndarray]] = field(default_factory=list)
     voices: tuple[float, ...] = ()  # the pitches heard when the track was decided
+    lone_buzzer: bool = False  # a square-wave tone kept only if nothing like it sounds around it
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,7 @@ class Tracker:
         self.f0_max_hz = f0_max_hz  # the detector's highest horn pitch
         self.active: list[Track] = []
         self.pending: list[ClosedTrack] = []
+        self._now = 0.0  # the end of the last hop seen
         self._sirens: list[list[tuple[float, Detection]]] = []  # hops of recent siren tracks
         self._pitch_log: deque[_Combs] = deque(maxlen=_CONTOUR_HOPS)
         self._dropped: list[list[tuple[float, Detection]]] = []  # hops of tracks found no horn
@@ -174,6 +179,7 @@ class Tracker:
         self.on_fate: Callable[[TrackFate], None] | None = None
 
     def update(self, obs: HopObservation) -> list[ClosedTrack]:
+        self._now = obs.t_end
         self._pitch_log.append((0.5 * (obs.t_start + obs.t_end), obs.pitches, obs.detections))
         dets = _merge_close([d for d in obs.detections if d.score >= self.release], self.cfg.gate_deg / 2)
         unmatched = list(range(len(dets)))
@@ -209,7 +215,7 @@ class Tracker:
         for t in self.active:
             self._close(t)
         self.active = []
-        out = [p for p in self.pending if not self._dropped_at_release(p)]
+        out = [self._decided(p) for p in self.pending if not self._dropped_at_release(p)]
         self.pending = []
         return out
 
@@ -236,7 +242,7 @@ class Tracker:
             # Kept a while: a few hops of its pitch localized elsewhere are no horn either.
             self._dropped.append(t.hits)
             return
-        c = ClosedTrack(t.t_start, t.t_end, t.decided_at, t.hits, t.wind, t.beam, t.voices)
+        c = ClosedTrack(t.t_start, t.t_end, t.decided_at, t.hits, t.wind, t.beam, t.voices, t.lone_buzzer)
         for p in self.pending:
             if (
                 c.t_start - p.t_end <= self.cfg.merge_gap_s
@@ -258,6 +264,9 @@ class Tracker:
                 p.hits = merged
                 p.wind = p.wind or c.wind
                 p.beam = p.beam + c.beam
+                if p.lone_buzzer and not c.lone_buzzer:  # the honk is decided with this tap
+                    p.decided_at = c.decided_at
+                p.lone_buzzer = p.lone_buzzer and c.lone_buzzer
                 return
         self.pending.append(c)
 
@@ -278,9 +287,12 @@ class Tracker:
         # with noise at their places, a comb's measured deficit stays small).
         odd_hops = sum(d.odd_only for _, d in t.hits)
         square = deficit > self.cfg.max_even_deficit_db or 2 * odd_hops > len(t.hits)
-        if square and not self._small_horn(t, f0):
-            # Square-wave drive over the whole track: an electronic siren, or a buzzer or a bird's
-            # odd-partial call (so not remembered as a siren: its direction stays enforced).
+        # Square-wave drive over the whole track: an electronic siren, or a buzzer or a bird's
+        # odd-partial call (so not remembered as a siren: its direction stays enforced), unless it
+        # is a small horn held down or, in their range, an e-bike's buzzer horn; the latter is
+        # flagged on the track, to be kept only if it sounds alone (`_alone`, at release).
+        t.lone_buzzer = square and not self._small_horn(t, f0)
+        if t.lone_buzzer and (f0 < self.cfg.small_horn_min_f0_hz or t.t_end - t.t_start < _LONE_MIN_S):
             return "square_wave"
         if deficit < self.cfg.min_even_deficit_db and 2 * f0 > self.f0_max_hz:
             # The comb's odd partials sit far below its even ones: it is a sound an octave higher
@@ -316,8 +328,8 @@ class Tracker:
         detector from the small horns' range up (`HarmonicDetector._best_comb`), so this rule,
         on the whole track, is what tells a small horn from a siren's or buzzer's tone.
         A square-wave tone that holds its pitch for a second there is rare: a hi-lo siren's turn
-        is shorter, and the next turn is tested at release (`_dropped_at_release`). A short tap of
-        that kind stays dropped, as a buzzer's beep would be: precision first.
+        is shorter, and the next turn is tested at release (`_dropped_at_release`). A shorter
+        square-wave tone is an event only if it sounds alone (`_alone`, at release).
         """
         if f0 < self.cfg.small_horn_min_f0_hz:
             return False
@@ -461,10 +473,62 @@ class Tracker:
         if self._took_turns(p.hits, p.voices[0], around=True):
             self._tell(p.hits, p.t_start, p.t_end, "siren_turn_at_release")
             return True
+        if p.lone_buzzer and not self._alone(p):
+            self._tell(p.hits, p.t_start, p.t_end, "square_wave_not_alone")
+            return True
         if self._swept(p.hits, p.voices[0]):
             self._tell(p.hits, p.t_start, p.t_end, "siren_sweep_at_release")
             return True
         return False
+
+    def _decided(self, p: ClosedTrack) -> ClosedTrack:
+        """A released track, its decision moved to now if it waited to be known alone: evidence
+        that waited is reported as detected when it was (`detected_after_s`)."""
+        if p.lone_buzzer:
+            p.decided_at = max(p.decided_at, self._now)
+        return p
+
+    def _alone(self, p: ClosedTrack) -> bool:
+        """Did nothing like the square-wave track sound within `_LONE_WAIT_S` before or after it?
+
+        Why: an e-bike's buzzer horn is a square wave held for a moment, like a hi-lo siren's
+        turn or an electronic beeper's beep. But a siren's other tone takes over as soon as a
+        turn ends and went on before it, and a beeper repeats its tone after a pause; a horn is
+        pressed once, or a few times in quick succession (merged into one track). So the track
+        stands alone when, within `_LONE_WAIT_S` of it, the detector read no run of
+        `_HILO_RUN` hops of the other tone of a hi-lo pair with it (`_HILO_RATIO`), nor of its
+        own tone more than `merge_gap_s` away from it. Runs, not single hops: the combs the
+        detector reads now and then in traffic fall at any ratio. And a tone read in
+        `_SOUNDS_THROUGH` of the track's hops is another source sounding on (a car's long horn
+        beside the e-bike), not a siren's other turn; that turn can be read now and then during
+        this one, through the partials the two tones share (a 4:5 pair shares every 4th/5th).
+        """
+        tone = float(np.median([d.f0_hz[0] for _, d in p.hits]))
+        before, during, after = self._log_around(p.hits[0][0], p.hits[-1][0])
+
+        def like(f: float, far: bool) -> bool:
+            r = max(f / tone, tone / f)
+            if far and r - 1 <= _TURN_TONE:
+                return True  # its own tone again: a beeper's next beep
+            if not _HILO_RATIO[0] <= r <= _HILO_RATIO[1]:
+                return False
+            on = sum(any(abs(g / f - 1) <= _CONTOUR_STEP for g in c[1]) for c in during)
+            return on < _SOUNDS_THROUGH * len(during)  # else another source sounding on
+
+        for side, edge in ((before, p.t_start), (after, p.t_end)):
+            hops = [c for c in side if abs(c[0] - edge) <= _LONE_WAIT_S]
+            j = _HANDOVER_GAP  # the horn's own onset and decay, read a hop or two beyond the track
+            while j < len(hops):
+                far = abs(hops[j][0] - edge) > self.cfg.merge_gap_s
+                f = next((f for f in hops[j][1] if like(f, far)), None)
+                if f is None:
+                    j += 1
+                    continue
+                run = 1 + len(_contour(hops[j + 1 :], f, None, 0.0))
+                if run >= _HILO_RUN:
+                    return False
+                j += run
+        return True
 
     def _tell(self, hits: list[tuple[float, Detection]], t_start: float, t_end: float, fate: str) -> None:
         if self.on_fate is not None:
@@ -502,9 +566,10 @@ class Tracker:
                 and _angle(p.hits[-1][1], t.hits[0][1]) <= self.cfg.gate_deg
                 for t in self.active
             )
-            if now - p.t_end > self.cfg.merge_gap_s and not waiting:
+            wait = max(self.cfg.merge_gap_s, _LONE_WAIT_S) if p.lone_buzzer else self.cfg.merge_gap_s
+            if now - p.t_end > wait and not waiting:
                 if not self._dropped_at_release(p):
-                    out.append(p)
+                    out.append(self._decided(p))
             else:
                 keep.append(p)
         self.pending = keep
@@ -533,6 +598,9 @@ _CONTOUR_MIN_HOPS = 4  # 0.2 s beyond the track: a sustained sweep, not scraps o
 _CONTOUR_STEP = 0.06  # a wail moves 3–5 % a hop; more is another source's comb
 _SWEEP_STEP = 0.01  # a pitch step a hop that only a sweep keeps up
 _SWEEP_STEPS = 3  # such steps in a row (the same way): a sweep under way
+_LONE_MIN_S = 0.15  # a square-wave track shorter than this is a beep, never a horn on its own
+_SOUNDS_THROUGH = 0.75  # of a track's hops: a tone read in so many sounds on beside it (0.25 let sirens by)
+_LONE_WAIT_S = 1.0  # around a square-wave track: a siren's other turn or a beeper's next beep
 _HANDOVER_GAP = 2  # hops between one tone of a hi-lo siren stopping and the other starting
 _TURN_TONE = 0.04  # a hi-lo tone's pitch from one turn to its next (Doppler of a slow approach)
 _PATH_RMS_DEG = 0.5  # a straight line that misses a track's hops by more cuts a curve
