@@ -69,6 +69,19 @@ def test_a_second_horn_during_a_long_one_is_kept():
     assert sorted(c.hits[0][1].azimuth_deg for c in closed) == [-6.0, 5.0]
 
 
+def test_a_horn_beginning_while_a_neighbours_sounds_a_few_degrees_away_is_its_own_event():
+    # A car 4.5° from a honking one starts 0.3 s into that honk and goes on after it: two
+    # vehicles, two events (not one honk placed between them); the two voices of one horn,
+    # localized as two tracks that begin together, stay one event.
+    first = [[_det(5.0, 100.0, (430.0,))] for _ in range(10)]
+    second = [[_det(9.5, 100.0, (600.0,))] for _ in range(10)]
+    hops = [*first[:6], *[[*a, *b] for a, b in zip(first[6:], second[:4], strict=True)], *second[4:]]
+    assert sorted(c.hits[0][1].azimuth_deg for c in _run(hops)) == [5.0, 9.5]
+    voices = [[_det(5.0, 100.0, (430.0,)), _det(9.5, 100.0, (537.0,))] for _ in range(6)]
+    voices[-1] = voices[-1][1:]  # one voice heard a hop longer: the tracks close apart
+    assert len(_run(voices)) == 1
+
+
 def _pitched(az: float, f0s: list[float]) -> list[list[Detection]]:
     return [[_det(az, 100.0, (f,))] for f in f0s]
 

@@ -244,8 +244,12 @@ class Tracker:
             return
         c = ClosedTrack(t.t_start, t.t_end, t.decided_at, t.hits, t.wind, t.beam, t.voices, t.lone_buzzer)
         for p in self.pending:
+            # A tap after it (a double tap), or another voice of its horn that began with it; not
+            # a horn that began while it sounded, a few degrees away: that is another vehicle.
+            after = c.t_start >= p.t_end or abs(c.t_start - p.t_start) <= _TOGETHER_S
             if (
-                c.t_start - p.t_end <= self.cfg.merge_gap_s
+                after
+                and c.t_start - p.t_end <= self.cfg.merge_gap_s
                 and _angle(p.hits[-1][1], c.hits[0][1]) <= self.cfg.gate_deg
             ):
                 merged = sorted(p.hits + c.hits, key=lambda h: h[0])
@@ -599,6 +603,7 @@ _CONTOUR_STEP = 0.06  # a wail moves 3–5 % a hop; more is another source's com
 _SWEEP_STEP = 0.01  # a pitch step a hop that only a sweep keeps up
 _SWEEP_STEPS = 3  # such steps in a row (the same way): a sweep under way
 _LONE_MIN_S = 0.15  # a square-wave track shorter than this is a beep, never a horn on its own
+_TOGETHER_S = 0.1  # two hops: a horn's voices begin together (an e-bike and a car 0.65 s apart were merged)
 _SOUNDS_THROUGH = 0.75  # of a track's hops: a tone read in so many sounds on beside it (0.25 let sirens by)
 _LONE_WAIT_S = 1.0  # around a square-wave track: a siren's other turn or a beeper's next beep
 _HANDOVER_GAP = 2  # hops between one tone of a hi-lo siren stopping and the other starting
