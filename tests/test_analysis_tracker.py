@@ -306,6 +306,10 @@ def test_a_short_square_wave_tone_is_an_e_bike_horn_only_when_it_sounds_alone():
     car = [([], (900.0,))] * 10
     beside = [(dets, (*pitches, 900.0)) for dets, pitches in _buzzer(767.0, 8)]
     assert len(_run_with_combs([*car, *beside, *car])) == 1
+    # Pressed three times: one event; a beeper's short beeps and pauses, on and on: none.
+    press = [*_buzzer(767.0, 4), *[([], ())] * 4]
+    assert len(_run_with_combs([*quiet, *press * 3, *quiet])) == 1
+    assert _run_with_combs([*quiet, *press * 6, *quiet]) == []
     # A beeper: the same tone again after a pause, both beeps dropped.
     assert _run_with_combs([*quiet, *_buzzer(767.0, 8), *quiet, *_buzzer(767.0, 8), *quiet]) == []
     # Stray combs at a hi-lo ratio, a hop each (traffic), do not make it a siren.

@@ -108,6 +108,7 @@ class ClosedTrack:
     beam: list[tuple[int, np.ndarray]] = field(default_factory=list)
     voices: tuple[float, ...] = ()  # the pitches heard when the track was decided
     lone_buzzer: bool = False  # a square-wave tone kept only if nothing like it sounds around it
+    taps: int = 1  # blasts merged into it (a double or triple tap)
 
 
 @dataclass(frozen=True)
@@ -271,6 +272,7 @@ class Tracker:
                 if p.lone_buzzer and not c.lone_buzzer:  # the honk is decided with this tap
                     p.decided_at = c.decided_at
                 p.lone_buzzer = p.lone_buzzer and c.lone_buzzer
+                p.taps += c.taps
                 return
         self.pending.append(c)
 
@@ -477,7 +479,7 @@ class Tracker:
         if self._took_turns(p.hits, p.voices[0], around=True):
             self._tell(p.hits, p.t_start, p.t_end, "siren_turn_at_release")
             return True
-        if p.lone_buzzer and not self._alone(p):
+        if p.lone_buzzer and (p.taps > _LONE_MAX_TAPS or not self._alone(p)):
             self._tell(p.hits, p.t_start, p.t_end, "square_wave_not_alone")
             return True
         if self._swept(p.hits, p.voices[0]):
@@ -501,7 +503,9 @@ class Tracker:
         pressed once, or a few times in quick succession (merged into one track). So the track
         stands alone when, within `_LONE_WAIT_S` of it, the detector read no run of
         `_HILO_RUN` hops of the other tone of a hi-lo pair with it (`_HILO_RATIO`), nor of its
-        own tone more than `merge_gap_s` away from it. Runs, not single hops: the combs the
+        own tone more than `merge_gap_s` away from it (and it is not a run of more than
+        `_LONE_MAX_TAPS` beeps, each within `merge_gap_s` of the last, merged like the taps of
+        one honk: a beeper that pauses briefly). Runs, not single hops: the combs the
         detector reads now and then in traffic fall at any ratio. And a tone read in
         `_SOUNDS_THROUGH` of the track's hops is another source sounding on (a car's long horn
         beside the e-bike), not a siren's other turn; that turn can be read now and then during
@@ -605,6 +609,7 @@ _SWEEP_STEPS = 3  # such steps in a row (the same way): a sweep under way
 _LONE_MIN_S = 0.15  # a square-wave track shorter than this is a beep, never a horn on its own
 _TOGETHER_S = 0.1  # two hops: a horn's voices begin together (an e-bike and a car 0.65 s apart were merged)
 _SOUNDS_THROUGH = 0.75  # of a track's hops: a tone read in so many sounds on beside it (0.25 let sirens by)
+_LONE_MAX_TAPS = 3  # an e-bike rider presses at most three times in a honk; a beeper beeps on
 _LONE_WAIT_S = 1.0  # around a square-wave track: a siren's other turn or a beeper's next beep
 _HANDOVER_GAP = 2  # hops between one tone of a hi-lo siren stopping and the other starting
 _TURN_TONE = 0.04  # a hi-lo tone's pitch from one turn to its next (Doppler of a slow approach)
