@@ -315,9 +315,12 @@ def test_a_short_square_wave_tone_is_an_e_bike_horn_only_when_it_sounds_alone():
     # Stray combs at a hi-lo ratio, a hop each (traffic), do not make it a siren.
     strays = [([], (900.0,)), ([], ())] * 5
     assert len(_run_with_combs([*strays, *_buzzer(767.0, 8), *strays])) == 1
-    # Below the small horns' range, or a single beep of 0.1 s, it is never a horn.
+    # Below the small horns' range, or a single beep of 0.1 s, it is never a horn; two such
+    # beeps pressed in quick succession are.
     assert _run_with_combs([*quiet, *_buzzer(450.0, 8), *quiet]) == []
     assert _run_with_combs([*quiet, *_buzzer(767.0, 2), *quiet]) == []
+    double = [*_buzzer(767.0, 2), *[([], ())] * 4, *_buzzer(767.0, 2)]
+    assert len(_run_with_combs([*quiet, *double, *quiet])) == 1
 
 
 def test_a_yelps_top_read_an_octave_low_silences_its_direction_like_a_siren():

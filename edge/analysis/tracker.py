@@ -298,7 +298,7 @@ class Tracker:
         # is a small horn held down or, in their range, an e-bike's buzzer horn; the latter is
         # flagged on the track, to be kept only if it sounds alone (`_alone`, at release).
         t.lone_buzzer = square and not self._small_horn(t, f0)
-        if t.lone_buzzer and (f0 < self.cfg.small_horn_min_f0_hz or t.t_end - t.t_start < _LONE_MIN_S):
+        if t.lone_buzzer and f0 < self.cfg.small_horn_min_f0_hz:
             return "square_wave"
         if deficit < self.cfg.min_even_deficit_db and 2 * f0 > self.f0_max_hz:
             # The comb's odd partials sit far below its even ones: it is a sound an octave higher
@@ -470,7 +470,8 @@ class Tracker:
         return _run_near(after, 0, lambda f: abs(f / last - 1) <= _TURN_TONE) is not None
 
     def _dropped_at_release(self, p: ClosedTrack) -> bool:
-        """The siren tests that need what followed the track, run again when it is released.
+        """The siren tests that need what followed the track, run again when it is released, and
+        the square-wave honk's: its taps together, and alone (`_alone`).
 
         Why: at close, only the hangover's two hops follow the track, and a wail's piece of two
         hops (624 → 631 Hz) whose sweep went on unlocalized (641, 651, … 712 Hz) showed only
@@ -478,6 +479,9 @@ class Tracker:
         """
         if self._took_turns(p.hits, p.voices[0], around=True):
             self._tell(p.hits, p.t_start, p.t_end, "siren_turn_at_release")
+            return True
+        if p.lone_buzzer and len(p.hits) < _LONE_MIN_HOPS:
+            self._tell(p.hits, p.t_start, p.t_end, "square_wave")  # one beep, too short to tell
             return True
         if p.lone_buzzer and (p.taps > _LONE_MAX_TAPS or not self._alone(p)):
             self._tell(p.hits, p.t_start, p.t_end, "square_wave_not_alone")
@@ -606,7 +610,10 @@ _CONTOUR_MIN_HOPS = 4  # 0.2 s beyond the track: a sustained sweep, not scraps o
 _CONTOUR_STEP = 0.06  # a wail moves 3–5 % a hop; more is another source's comb
 _SWEEP_STEP = 0.01  # a pitch step a hop that only a sweep keeps up
 _SWEEP_STEPS = 3  # such steps in a row (the same way): a sweep under way
-_LONE_MIN_S = 0.15  # a square-wave track shorter than this is a beep, never a horn on its own
+# Hops of a square-wave honk, its taps together: a single beep of two hops (0.1 s) is never a
+# horn on its own, but an e-bike's double press of two such taps is (at least 0.15 s was asked of
+# each tap before, which missed such double presses on the independent scenes).
+_LONE_MIN_HOPS = 3
 _TOGETHER_S = 0.1  # two hops: a horn's voices begin together (an e-bike and a car 0.65 s apart were merged)
 _SOUNDS_THROUGH = 0.75  # of a track's hops: a tone read in so many sounds on beside it (0.25 let sirens by)
 _LONE_MAX_TAPS = 3  # an e-bike rider presses at most three times in a honk; a beeper beeps on
