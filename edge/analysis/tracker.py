@@ -452,16 +452,15 @@ class Tracker:
         voices = [f for _, d in hits for f in d.f0_hz]
 
         def partner(f: float) -> bool:
-            apart = _HILO_RATIO[0] <= max(f / tone, tone / f) <= _HILO_RATIO[1]
-            return apart and not any(abs(f / v - 1) <= _CONTOUR_STEP for v in voices)
+            return _hilo_apart(f, tone) and not any(abs(f / v - 1) <= _CONTOUR_STEP for v in voices)
 
         other = _run_near(before, 0, partner)
         if other is None:
             return False
         last, first, end = other
-        if sum(any(abs(f / last - 1) <= _CONTOUR_STEP for f in c[1]) for c in during) > 0.25 * len(during):
+        if _hops_reading(during, last) > 0.25 * len(during):
             return False  # the other tone goes on: it is another source, not a turn taken
-        if sum(any(abs(f / tone - 1) <= _TURN_TONE for f in c[1]) for c in before[first:end]) > 1:
+        if _hops_reading(before[first:end], tone, _TURN_TONE) > 1:
             return False  # the track's tone sounded during the other's run (beyond a handover hop)
         if not around:
             return _run_near(before, end, lambda f: abs(f / tone - 1) <= _TURN_TONE) is not None
@@ -519,13 +518,10 @@ class Tracker:
         before, during, after = self._log_around(p.hits[0][0], p.hits[-1][0])
 
         def like(f: float, far: bool) -> bool:
-            r = max(f / tone, tone / f)
-            if far and r - 1 <= _TURN_TONE:
+            if far and max(f / tone, tone / f) - 1 <= _TURN_TONE:
                 return True  # its own tone again: a beeper's next beep
-            if not _HILO_RATIO[0] <= r <= _HILO_RATIO[1]:
-                return False
-            on = sum(any(abs(g / f - 1) <= _CONTOUR_STEP for g in c[1]) for c in during)
-            return on < _SOUNDS_THROUGH * len(during)  # else another source sounding on
+            # The other tone of a hi-lo pair, unless read through the track: another source.
+            return _hilo_apart(f, tone) and _hops_reading(during, f) < _SOUNDS_THROUGH * len(during)
 
         for side, edge in ((before, p.t_start), (after, p.t_end)):
             hops = [c for c in side if abs(c[0] - edge) <= _LONE_WAIT_S]
@@ -637,6 +633,16 @@ _TUNE_PITCH = 0.04  # below a semitone (6 %): a tune's notes are at least that f
 _TUNE_MULTIPLES = (1 / 3, 1 / 2, 1.0, 2.0, 3.0)
 _GHOST_NEAR_DEG = 10.0  # a comb of another source's partials localizes near it (4° seen)
 _GHOST_RATIOS = (1 / 2, 2 / 3, 3 / 2, 2.0, 5 / 2, 3.0, 4.0)  # not 4/3, 5/4: dual-tone horn intervals
+
+
+def _hilo_apart(a: float, b: float) -> bool:
+    """Are two pitches as far apart as a hi-lo siren's two tones (`_HILO_RATIO`)?"""
+    return _HILO_RATIO[0] <= max(a / b, b / a) <= _HILO_RATIO[1]
+
+
+def _hops_reading(hops: Iterable[_Combs], f: float, tol: float = _CONTOUR_STEP) -> int:
+    """How many of `hops` the detector read a comb in within `tol` of pitch `f`."""
+    return sum(any(abs(g / f - 1) <= tol for g in c[1]) for c in hops)
 
 
 def _tones(hits: list[tuple[float, Detection]]) -> list[float]:
@@ -974,7 +980,7 @@ def _alternating_tones(hits: list[tuple[float, Detection]], log: Iterable[_Combs
         return False
     big = sorted(clusters, key=len, reverse=True)[:2]
     lo, hi = sorted(float(np.median(c)) for c in big)
-    if not _HILO_RATIO[0] <= hi / lo <= _HILO_RATIO[1]:
+    if not _hilo_apart(hi, lo):
         return False
 
     def at(f: float, tone: float) -> bool:
