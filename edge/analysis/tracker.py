@@ -91,7 +91,6 @@ class Track:
     beam: list[tuple[int, np.ndarray]] = field(
         default_factory=list
     )  # (first sample, frame) toward the source
-    lone_buzzer: bool = False  # square-wave drive: an event only if it sounds alone (`Tracker._alone`)
 
     @property
     def last(self) -> Detection:
@@ -243,7 +242,12 @@ class Tracker:
             # Kept a while: a few hops of its pitch localized elsewhere are no horn either.
             self._dropped.append(t.hits)
             return
-        c = ClosedTrack(t.t_start, t.t_end, t.decided_at, t.hits, t.wind, t.beam, t.voices, t.lone_buzzer)
+        f0, _, square = self._drive(t)
+        # Square-wave drive over the whole track, in the small horns' range (`_rejection` dropped
+        # it below): an e-bike's buzzer horn unless it is a small horn held down; flagged, to be
+        # kept only if it sounds alone (`_alone`, at release).
+        lone = square and not self._small_horn(t, f0)
+        c = ClosedTrack(t.t_start, t.t_end, t.decided_at, t.hits, t.wind, t.beam, t.voices, lone)
         for p in self.pending:
             # A tap after it (a double tap), or another voice of its horn that began with it; not
             # a horn that began while it sounded, a few degrees away: that is another vehicle.
@@ -287,18 +291,10 @@ class Tracker:
             return "siren_sweep_around"
         if self._took_turns(t.hits, seed):
             return "siren_turn"
-        deficit = float(np.median([d.even_deficit_db for _, d in t.hits]))
-        f0 = float(np.median([d.f0_hz[0] for _, d in t.hits]))
-        # Even partials well below the odd ones in the median, or missing in most hops (read so,
-        # with noise at their places, a comb's measured deficit stays small).
-        odd_hops = sum(d.odd_only for _, d in t.hits)
-        square = deficit > self.cfg.max_even_deficit_db or 2 * odd_hops > len(t.hits)
-        # Square-wave drive over the whole track: an electronic siren, or a buzzer or a bird's
-        # odd-partial call (so not remembered as a siren: its direction stays enforced), unless it
-        # is a small horn held down or, in their range, an e-bike's buzzer horn; the latter is
-        # flagged on the track, to be kept only if it sounds alone (`_alone`, at release).
-        t.lone_buzzer = square and not self._small_horn(t, f0)
-        if t.lone_buzzer and f0 < self.cfg.small_horn_min_f0_hz:
+        f0, deficit, square = self._drive(t)
+        # Square-wave drive below the small horns' range: an electronic siren, or a buzzer or a
+        # bird's odd-partial call (so not remembered as a siren: its direction stays enforced).
+        if square and f0 < self.cfg.small_horn_min_f0_hz:
             return "square_wave"
         if deficit < self.cfg.min_even_deficit_db and 2 * f0 > self.f0_max_hz:
             # The comb's odd partials sit far below its even ones: it is a sound an octave higher
@@ -321,6 +317,15 @@ class Tracker:
         if any(_heard_elsewhere(t.hits, o) for o in [*others, *self._dropped]):
             return "heard_elsewhere"
         return None
+
+    def _drive(self, t: Track) -> tuple[float, float, bool]:
+        """(median pitch, median even-partial deficit in dB, square-wave drive) of a track.
+        Square: even partials well below the odd ones in the median, or missing in most hops (read
+        so, with noise at their places, a comb's measured deficit stays small)."""
+        deficit = float(np.median([d.even_deficit_db for _, d in t.hits]))
+        f0 = float(np.median([d.f0_hz[0] for _, d in t.hits]))
+        odd_hops = sum(d.odd_only for _, d in t.hits)
+        return f0, deficit, deficit > self.cfg.max_even_deficit_db or 2 * odd_hops > len(t.hits)
 
     def _small_horn(self, t: Track, f0: float) -> bool:
         """Is a track (median pitch `f0`) whose even partials are weak a small horn held down?
