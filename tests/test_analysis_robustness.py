@@ -41,6 +41,21 @@ def test_dead_and_noisy_channels_are_excluded_and_the_horn_still_lands(prof):
     assert angle_deg(events[0].azimuth_deg, events[0].elevation_deg, 7.0, -6.0) < 0.3
 
 
+@pytest.mark.parametrize("fs", [16000, 44100])
+def test_a_horn_recorded_at_another_rate_lands_as_at_48k(prof, fs):
+    """Field recorders also write 44.1 kHz (hops of 2204 samples, bins 20.009 Hz apart, the hop
+    no longer a whole number of 20 Hz periods) and 16 kHz (the band reaches only 8 kHz)."""
+    rng = np.random.default_rng(23)
+    x = render(
+        prof.array.positions_m, fs, 1.5, [(2 * harmonic_tone(430, 0.8, fs, rng), 0.4, 7.0, -6.0, 20.0)]
+    )
+    an = Analyzer(build_config(None, []), prof.array.positions_m, fs, camera=prof.camera)
+    events = an.feed(x) + an.flush()
+    assert len(events) == 1
+    assert angle_deg(events[0].azimuth_deg, events[0].elevation_deg, 7.0, -6.0) < 0.3
+    assert events[0].t_start == pytest.approx(0.4, abs=0.1) and events[0].t_end == pytest.approx(1.2, abs=0.1)
+
+
 def test_wind_marks_events_and_suspends_enforcement(prof):
     rng = np.random.default_rng(22)
     x = render(
