@@ -454,6 +454,21 @@ def test_a_few_hops_of_a_horns_pitch_localized_astray_are_not_an_event_of_their_
     assert sorted(c.hits[0][1].azimuth_deg for c in _run(hops)) == [-6.0, 5.0]
 
 
+def test_a_horns_comb_placed_astray_by_a_siren_at_its_pitch_is_dropped_even_a_shade_louder():
+    # Own busy scene (seed 60, 64 ch): a scooter's 712 Hz horn at 11° and a hi-lo siren's 707 Hz
+    # tone share the comb's bins; from 0.4 s in, the comb lands now on the scooter, now 12° beside
+    # it, there a hop's power 0.4 dB above the scooter's own: a wrong fine at 23° until dropped.
+    def at(az: float, power: float) -> list[Detection]:
+        return [_det(az, power, (712.0,))]
+
+    ghost = {8, 10, 11, 13, 14}
+    hops = [at(23.0, 110.0) if i in ghost else at(11.0, 100.0) for i in range(18)]
+    assert [c.hits[0][1].azimuth_deg for c in _run(hops)] == [11.0]
+    # A second vehicle there with a horn of that pitch, sounding clearly louder (3 dB): its own event.
+    hops = [at(23.0, 200.0) if i in ghost else at(11.0, 100.0) for i in range(18)]
+    assert sorted(c.hits[0][1].azimuth_deg for c in _run(hops)) == [11.0, 23.0]
+
+
 def test_two_hops_of_a_horns_pitch_placed_astray_just_after_it_ends_are_not_an_event():
     # Unseen busy scene (seed 42, 64 ch): a car's 320 Hz comb placed 40° off for two hops, the
     # last 0.15 s after the car's own track ended.

@@ -626,6 +626,9 @@ _STRAY_HITS = 3  # hops a comb localized astray holds before its source's own ho
 _STRAY_SLACK_S = 0.2  # four hops: the astray hops may lead or trail the source's own track (0.15 s seen)
 _STRAY_PITCH = 0.02  # the same horn's pitch, hop to hop, onset settling aside
 _ECHO_LAG_S = 0.1  # two hops: a reflection localized from then on; two cars honking at once start together
+# Hop powers of one comb scatter by a dB or so: placed astray it may read a shade louder than at
+# its source (0.4 dB, a scooter's comb sharing its bins with a siren's tone, own busy scene 60).
+_STRAY_LOUDER = 10 ** (1.0 / 10)
 _STRAY_MULTIPLES = (1, 2, 3)  # a comb of its partials read where its lower ones are notched
 _STRAY_PITCH_WINDOW_S = 0.5  # the other track's pitches this close to a hop: its pitch then (see below)
 _TUNE_HOLD_S = 6.0  # how far back a tune is followed: music changes chord every 1-2 s
@@ -740,7 +743,7 @@ def _heard_elsewhere(hits: list[tuple[float, Detection]], other: list[tuple[floa
     façade's reflection of the horn, which arrives later and weaker, is localized where the
     façade mirrors the vehicle (25–50° aside) in the hops where the direct sound is notched by
     the road's reflection. Either track lies within the other's time (give or take
-    `_STRAY_SLACK_S`), is not louder per hop, and every hop's pitch is one the other track sounds
+    `_STRAY_SLACK_S`), is not louder per hop (beyond `_STRAY_LOUDER`), and every hop's pitch is one the other track sounds
     within `_STRAY_PITCH_WINDOW_S` of that hop (within `_STRAY_PITCH`; or twice or three times
     it, a comb of its upper partials that the detector reads where the road's reflection notches
     the lower ones). Around that moment, not anywhere in its track: a bus pulling away
@@ -751,7 +754,8 @@ def _heard_elsewhere(hits: list[tuple[float, Detection]], other: list[tuple[floa
     `_ECHO_LAG_S` after the source.
     Two vehicles with the same horn honking together still make two events (the CLEAN-SC case),
     and so does a second one that starts first or ends apart; one that starts during the other's
-    honk, at its pitch and quieter, is lost — a missed honk, not a fine at the wrong place.
+    honk, at its pitch and quieter (or louder by less than 1 dB), is lost — a missed honk, not a
+    fine at the wrong place.
     """
     stray = len(hits) <= _STRAY_HITS and len(hits) < len(other)
     if not (stray or hits[0][0] >= other[0][0] + _ECHO_LAG_S - 1e-6):
@@ -759,7 +763,7 @@ def _heard_elsewhere(hits: list[tuple[float, Detection]], other: list[tuple[floa
     t0, t1 = other[0][0] - _STRAY_SLACK_S, other[-1][0] + _STRAY_SLACK_S
     if not all(t0 <= t <= t1 for t, _ in hits):
         return False
-    if np.mean([d.power for _, d in hits]) > np.mean([d.power for _, d in other]):
+    if np.mean([d.power for _, d in hits]) > _STRAY_LOUDER * np.mean([d.power for _, d in other]):
         return False
 
     def sounding(t: float) -> np.ndarray:  # the other track's voices around hop t, and their multiples
