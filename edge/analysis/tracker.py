@@ -23,8 +23,8 @@ what sounds from its direction within two seconds goes with it (its steadier str
 emergency vehicle's own horn, which is exempt). A steady track from where a car stereo has been
 playing a tune (`Tracker._melody`) is dropped too. The sweep tests that look past a track's end
 are run again when it is released, with more of what followed it known. A track at another
-track's pitch, inside its time and not louder, is that sound heard from elsewhere, not an event:
-a few hops localized astray (also of a track found no horn), or a façade's later reflection.
+track's pitch, inside its time and not louder (beyond a dB), is that sound heard from elsewhere,
+not an event: a few hops localized astray (also of a track found no horn), or a façade's later reflection.
 
 What became of each track (an event, or the rule above that dropped it) is told to an optional
 observer (`Tracker.on_fate`, `TrackFate`): that is how `honk-edge replay` explains a missed horn.
@@ -743,10 +743,10 @@ def _heard_elsewhere(hits: list[tuple[float, Detection]], other: list[tuple[floa
     façade's reflection of the horn, which arrives later and weaker, is localized where the
     façade mirrors the vehicle (25–50° aside) in the hops where the direct sound is notched by
     the road's reflection. Either track lies within the other's time (give or take
-    `_STRAY_SLACK_S`), is not louder per hop (beyond `_STRAY_LOUDER`), and every hop's pitch is one the other track sounds
-    within `_STRAY_PITCH_WINDOW_S` of that hop (within `_STRAY_PITCH`; or twice or three times
-    it, a comb of its upper partials that the detector reads where the road's reflection notches
-    the lower ones). Around that moment, not anywhere in its track: a bus pulling away
+    `_STRAY_SLACK_S`), is not louder per hop (beyond `_STRAY_LOUDER`), and every hop's pitch
+    is one the other track sounds within `_STRAY_PITCH_WINDOW_S` of that hop (within
+    `_STRAY_PITCH`; or twice or three times it, a comb of its upper partials that the detector
+    reads where the road's reflection notches the lower ones). Around that moment, not anywhere in its track: a bus pulling away
     glides 8 % in 1.4 s (Doppler), and twice its pitch of a second earlier was a car's taps. Not
     closer either: the other track may read its own comb an octave or a twelfth up for a few hops
     (a bus's 304 Hz horn read as 913 Hz beside a stray read as 609 Hz, its 304 Hz 0.3 s later).
