@@ -23,8 +23,9 @@ what sounds from its direction within two seconds goes with it (its steadier str
 emergency vehicle's own horn, which is exempt). A steady track from where a car stereo has been
 playing a tune (`Tracker._melody`) is dropped too. The sweep tests that look past a track's end
 are run again when it is released, with more of what followed it known. A track at another
-track's pitch, inside its time and not louder (beyond a dB), is that sound heard from elsewhere,
-not an event: a few hops localized astray (also of a track found no horn), or a façade's later reflection.
+track's pitch, inside its time and not louder (beyond a dB), is that sound heard from
+elsewhere, not an event: a few hops localized astray (also of a track found no horn), or a
+façade's later reflection.
 
 What became of each track (an event, or the rule above that dropped it) is told to an optional
 observer (`Tracker.on_fate`, `TrackFate`): that is how `honk-edge replay` explains a missed horn.
