@@ -469,6 +469,21 @@ def test_a_horns_comb_placed_astray_by_a_siren_at_its_pitch_is_dropped_even_a_sh
     assert sorted(c.hits[0][1].azimuth_deg for c in _run(hops)) == [11.0, 23.0]
 
 
+def test_a_dual_tone_horns_other_voice_placed_astray_as_it_starts_is_not_an_event():
+    # Own validation scene (seed 20, 64 ch): a car's 527 Hz voice at 4°, and its 404 Hz voice,
+    # begun with it, placed 6° toward a hi-lo siren for its first two hops, quieter.
+    car = [[_det(4.0, 200.0, (527.0,))] for _ in range(8)]
+    hops = [[*h] for h in car]
+    for i in range(2):
+        hops[i].append(_det(-2.0, 120.0, (404.0,)))
+    assert [c.hits[0][1].azimuth_deg for c in _run(hops)] == [4.0]
+    # The same two hops 0.3 s into the car's honk: another car's tap, begun on its own.
+    hops = [[*h] for h in car]
+    for i in range(6, 8):
+        hops[i].append(_det(-2.0, 120.0, (404.0,)))
+    assert sorted(c.hits[0][1].azimuth_deg for c in _run(hops)) == [-2.0, 4.0]
+
+
 def test_two_hops_of_a_horns_pitch_placed_astray_just_after_it_ends_are_not_an_event():
     # Unseen busy scene (seed 42, 64 ch): a car's 320 Hz comb placed 40° off for two hops, the
     # last 0.15 s after the car's own track ended.

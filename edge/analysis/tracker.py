@@ -630,6 +630,8 @@ _ECHO_LAG_S = 0.1  # two hops: a reflection localized from then on; two cars hon
 # Hop powers of one comb scatter by a dB or so: placed astray it may read a shade louder than at
 # its source (0.4 dB, a scooter's comb sharing its bins with a siren's tone, own busy scene 60).
 _STRAY_LOUDER = 10 ** (1.0 / 10)
+# A dual-tone horn's two voices (a minor third to a fourth apart: 1.19-1.33), which start together.
+_DUAL_TONE = (1.15, 1.4)
 _STRAY_MULTIPLES = (1, 2, 3)  # a comb of its partials read where its lower ones are notched
 _STRAY_PITCH_WINDOW_S = 0.5  # the other track's pitches this close to a hop: its pitch then (see below)
 _TUNE_HOLD_S = 6.0  # how far back a tune is followed: music changes chord every 1-2 s
@@ -747,16 +749,21 @@ def _heard_elsewhere(hits: list[tuple[float, Detection]], other: list[tuple[floa
     `_STRAY_SLACK_S`), is not louder per hop (beyond `_STRAY_LOUDER`), and every hop's pitch
     is one the other track sounds within `_STRAY_PITCH_WINDOW_S` of that hop (within
     `_STRAY_PITCH`; or twice or three times it, a comb of its upper partials that the detector
-    reads where the road's reflection notches the lower ones). Around that moment, not anywhere in its track: a bus pulling away
-    glides 8 % in 1.4 s (Doppler), and twice its pitch of a second earlier was a car's taps. Not
-    closer either: the other track may read its own comb an octave or a twelfth up for a few hops
-    (a bus's 304 Hz horn read as 913 Hz beside a stray read as 609 Hz, its 304 Hz 0.3 s later).
+    reads where the road's reflection notches the lower ones). Around that moment, not anywhere
+    in its track: a bus pulling away glides 8 % in 1.4 s (Doppler), and twice its pitch of a
+    second earlier was a car's taps. Not closer either: the other track may read its own comb an
+    octave or a twelfth up for a few hops (a bus's 304 Hz horn read as 913 Hz beside a stray read
+    as 609 Hz, its 304 Hz 0.3 s later). A stray may also be the other voice of the other track's
+    dual-tone horn (`_DUAL_TONE` from its pitch), begun with it (within `_TOGETHER_S`): the
+    lower voice of a car's 404/527 Hz horn placed 6° toward a hi-lo siren for its first two
+    hops, a wrong fine there (own validation scene 20, 64 ch).
     A stray track is short (at most `_STRAY_HITS` hits); a reflection starts at least
     `_ECHO_LAG_S` after the source.
     Two vehicles with the same horn honking together still make two events (the CLEAN-SC case),
     and so does a second one that starts first or ends apart; one that starts during the other's
     honk, at its pitch and quieter (or louder by less than 1 dB), is lost — a missed honk, not a
-    fine at the wrong place.
+    fine at the wrong place — and so is a quieter tap of at most three hops, begun with the
+    other's horn, at the interval of a dual-tone horn's second voice.
     """
     stray = len(hits) <= _STRAY_HITS and len(hits) < len(other)
     if not (stray or hits[0][0] >= other[0][0] + _ECHO_LAG_S - 1e-6):
@@ -766,6 +773,10 @@ def _heard_elsewhere(hits: list[tuple[float, Detection]], other: list[tuple[floa
         return False
     if np.mean([d.power for _, d in hits]) > _STRAY_LOUDER * np.mean([d.power for _, d in other]):
         return False
+    if stray and abs(hits[0][0] - other[0][0]) <= _TOGETHER_S + 1e-6:
+        tone = float(np.median([d.f0_hz[0] for _, d in other]))
+        if all(_DUAL_TONE[0] <= max(d.f0_hz[0] / tone, tone / d.f0_hz[0]) <= _DUAL_TONE[1] for _, d in hits):
+            return True  # the other voice of its dual-tone horn, placed astray
 
     def sounding(t: float) -> np.ndarray:  # the other track's voices around hop t, and their multiples
         return np.array(
