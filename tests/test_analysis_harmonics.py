@@ -71,3 +71,13 @@ def test_weak_even_partials_cap_a_comb_below_the_small_horns_range_or_when_squar
     assert abs(high.f0_hz - 900.0) < 6.0
     assert siren.even_deficit_db >= CONFIG.detector.square_odd_even_db
     assert siren.score <= 0.2
+
+
+def test_a_comb_with_nothing_at_the_odd_places_of_half_its_pitch_keeps_its_own_pitch() -> None:
+    # A 732 Hz tone with four partials in view (the slow bottom of a wail; a scooter's tap far
+    # away): half its pitch explains as many of its first eight partials, the even ones, and was
+    # read instead, 366 Hz. Nothing stands at 366 Hz's odd partials, so the comb is 732 Hz.
+    evidence, _ = _detector().update(_comb(732.0, {1: 30.0, 2: 28.0, 3: 27.0, 4: 26.0}))
+    fam = evidence.families[0]
+    assert abs(fam.f0_hz - 732.0) < 6.0
+    assert abs(fam.even_deficit_db) < 3.0

@@ -30,6 +30,7 @@ from edge.analysis.config import DetectorConfig
 
 _FIRST = 8  # partials that count for the decision
 _BACKGROUND_RISE_DB_PER_S = 3.0
+_OCTAVE_UP_DB = 10.0  # even partials this far above the odd ones' places: the comb is an octave up
 
 
 @dataclass(frozen=True)
@@ -140,20 +141,24 @@ class HarmonicDetector:
         near = np.flatnonzero(np.abs(f0 / f0[k] - 1) <= 0.03)
         k = int(near[np.argmax(rank[near])])
         k = self._sub_octave(k, present, rank)
-        f0_k = float(f0[k])
+        for _ in range(2):
+            f0_k = float(f0[k])
+            # Pitch from the first partials (search ±2 bins), then every partial tightly around the
+            # refined comb, so another source's partial a few bins away is not taken for this one's.
+            _, f0_fit = self._comb_bins(d, f0_k, thr, radius=2, n_max=_FIRST)
+            bins, f0_fit = self._comb_bins(d, f0_fit, thr, radius=1)
+            if bins.size == 0:
+                return None
+            deficit = self._even_deficit_db(p, f0_fit)
+            if not self._octave_low(deficit, f0_fit, present[k]):
+                break
+            k = int(np.argmin(np.abs(f0 - 2 * f0_fit)))
         n_avail = int(avail[k].sum())
         pres = present[k]
         even_present = int(pres[1::2].sum())
         odd_present = int(pres[0::2].sum())
         engine_like = self._denser_comb_below(d, f0_k, thr)
         n_pk = int(n_p[k])
-        # Pitch from the first partials (search ±2 bins), then every partial tightly around the
-        # refined comb, so another source's partial a few bins away is not taken for this one's.
-        _, f0_fit = self._comb_bins(d, f0_k, thr, radius=2, n_max=_FIRST)
-        bins, f0_fit = self._comb_bins(d, f0_fit, thr, radius=1)
-        if bins.size == 0:
-            return None
-        deficit = self._even_deficit_db(p, f0_fit)
         no_even = even_present < 1 or (odd_present >= 3 and even_present <= 1)
         odd_only = no_even or deficit >= cfg.max_odd_even_db
         weights = 1.0 - 10 ** (-np.clip(d[bins], 0, 40) / 10)
@@ -181,6 +186,20 @@ class HarmonicDetector:
             power=float(excess.sum()),
             even_deficit_db=deficit,
         )
+
+    def _octave_low(self, deficit_db: float, f0: float, present: np.ndarray) -> bool:
+        """Is the comb at `f0` a sound an octave up, read low? Then its odd partials (`present`:
+        which of its first eight stand out) are missing, at most one read, and its even ones, the
+        sound's own, stand `_OCTAVE_UP_DB` above their places.
+
+        Why: the search prefers the lowest pitch that explains as many of its first eight partials,
+        and a comb whose upper partials are weak explains no more of them at its own pitch than
+        at half of it: a 732 Hz wail with four partials in view was read as 366 Hz, its bins
+        then the wail's plus noise, and placed as a horn. At its own pitch it is judged for what it
+        is (a square wave, or not). Not where the odd partials are read, only weak: that is a horn
+        whose odd partials the road's reflection notched (`_sub_octave`'s case).
+        """
+        return deficit_db <= -_OCTAVE_UP_DB and 2 * f0 <= self.cfg.f0_max_hz and int(present[0::2].sum()) <= 1
 
     def _sub_octave(self, k: int, present: np.ndarray, rank: np.ndarray) -> int:
         """The candidate an octave below `k` when its own odd partials stand out too, else `k`.
