@@ -12,7 +12,8 @@ snapshots; below `beam_max_hz`, the strongest of the detection beams instead, wh
 distant horn above the microphones' uncorrelated noise: `edge.analysis.detection_beams`),
 compares every bin with the local spectrum (prominence: tonal) and with its own slow
 background (novelty: something started), and searches the fundamental that explains the most
-partials. It returns up to `max_families` combs (two horns at once, or the two voices of a
+partials (halved where the odd partials of half the pitch stand out, doubled where those of the
+pitch found are missing). It returns up to `max_families` combs (two horns at once, or the two voices of a
 dual-tone horn), each with its bins and per-bin weights for the localizer, and a score in [0, 1].
 When the ONNX classifier is present it decides horn/siren; this module still selects the bins.
 """
