@@ -312,6 +312,15 @@ def test_a_short_square_wave_tone_is_an_e_bike_horn_only_when_it_sounds_alone():
     assert _run_with_combs([*quiet, *press * 6, *quiet]) == []
     # A beeper: the same tone again after a pause, both beeps dropped.
     assert _run_with_combs([*quiet, *_buzzer(767.0, 8), *quiet, *_buzzer(767.0, 8), *quiet]) == []
+    # A second in which a car's dual-tone horn, localized, held both of the detector's combs:
+    # a siren's other turn could not have been read there, so the tone is not known to be alone.
+    car_horn = [([_det(-30.0, 300.0, (408.0,)), _det(-30.0, 280.0, (318.0,))], (408.0, 318.0))] * 20
+    honks = _run_with_combs([*quiet, *quiet, *_buzzer(767.0, 8), *car_horn])
+    assert [c.hits[0][1].azimuth_deg for c in honks] == [-30.0]  # the car's, not the tone's
+    # The same second with the car's horn read but too weak to be localized: alone, an event.
+    unread = [([], (408.0, 318.0))] * 20
+    honks = _run_with_combs([*quiet, *quiet, *_buzzer(767.0, 8), *unread])
+    assert [c.hits[0][1].azimuth_deg for c in honks] == [6.0]
     # Stray combs at a hi-lo ratio, a hop each (traffic), do not make it a siren.
     strays = [([], (900.0,)), ([], ())] * 5
     assert len(_run_with_combs([*strays, *_buzzer(767.0, 8), *strays])) == 1

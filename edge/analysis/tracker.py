@@ -519,6 +519,10 @@ class Tracker:
         `_SOUNDS_THROUGH` of the track's hops is another source sounding on (a car's long horn
         beside the e-bike), not a siren's other turn; that turn can be read now and then during
         this one, through the partials the two tones share (a 4:5 pair shares every 4th/5th).
+        Nothing read is not nothing sounding, though, where the detector had no room to read
+        it: if in most hops of either second its two combs were sources it localized
+        (`_slots_taken`: a car's dual-tone horn), the track is not known to be alone (own busy
+        scene 73, 64 ch: a hi-lo siren's first turn, its other tone unread under such a horn).
         """
         tone = float(np.median([d.f0_hz[0] for _, d in p.hits]))
         before, during, after = self._log_around(p.hits[0][0], p.hits[-1][0])
@@ -531,6 +535,9 @@ class Tracker:
 
         for side, edge in ((before, p.t_start), (after, p.t_end)):
             hops = [c for c in side if abs(c[0] - edge) <= _LONE_WAIT_S]
+            heard = hops[_HANDOVER_GAP:]
+            if 2 * sum(_slots_taken(c) for c in heard) > len(heard):
+                return False  # the other tone could not have been read: not known to be alone
             j = _HANDOVER_GAP  # the horn's own onset and decay, read a hop or two beyond the track
             while j < len(hops):
                 far = abs(hops[j][0] - edge) > self.cfg.merge_gap_s
@@ -644,6 +651,14 @@ _TUNE_PITCH = 0.04  # below a semitone (6 %): a tune's notes are at least that f
 _TUNE_MULTIPLES = (1 / 3, 1 / 2, 1.0, 2.0, 3.0)
 _GHOST_NEAR_DEG = 10.0  # a comb of another source's partials localizes near it (4° seen)
 _GHOST_RATIOS = (1 / 2, 2 / 3, 3 / 2, 2.0, 5 / 2, 3.0, 4.0)  # not 4/3, 5/4: dual-tone horn intervals
+
+
+def _slots_taken(c: _Combs) -> bool:
+    """Were both combs the detector read in hop `c` sources it localized? Then a weaker tone
+    could not have been read there: the detector keeps two combs a hop, the strongest, and a
+    comb too weak to be localized would have yielded its place."""
+    localized = {f for d in c[2] for f in d.f0_hz}
+    return len(c[1]) >= 2 and all(f in localized for f in c[1])
 
 
 def _hilo_apart(a: float, b: float) -> bool:
