@@ -13,8 +13,9 @@ distant horn above the microphones' uncorrelated noise: `edge.analysis.detection
 compares every bin with the local spectrum (prominence: tonal) and with its own slow
 background (novelty: something started), and searches the fundamental that explains the most
 partials (halved where the odd partials of half the pitch stand out, doubled where those of the
-pitch found are missing). It returns up to `max_families` combs (two horns at once, or the two voices of a
-dual-tone horn), each with its bins and per-bin weights for the localizer, and a score in [0, 1].
+pitch found are missing). It returns up to `max_families` combs (two horns at once, or the two
+voices of a dual-tone horn), each with its bins and per-bin weights for the localizer, and a
+score in [0, 1].
 When the ONNX classifier is present it decides horn/siren; this module still selects the bins.
 """
 

@@ -528,7 +528,7 @@ class Tracker:
         before, during, after = self._log_around(p.hits[0][0], p.hits[-1][0])
 
         def like(f: float, far: bool) -> bool:
-            if far and max(f / tone, tone / f) - 1 <= _TURN_TONE:
+            if far and _interval(f, tone) - 1 <= _TURN_TONE:
                 return True  # its own tone again: a beeper's next beep
             # The other tone of a hi-lo pair, unless read through the track: another source.
             return _hilo_apart(f, tone) and _hops_reading(during, f) < _SOUNDS_THROUGH * len(during)
@@ -661,9 +661,14 @@ def _slots_taken(c: _Combs) -> bool:
     return len(c[1]) >= 2 and all(f in localized for f in c[1])
 
 
+def _interval(a: float, b: float) -> float:
+    """The ratio of the higher of two pitches to the lower (≥ 1)."""
+    return max(a / b, b / a)
+
+
 def _hilo_apart(a: float, b: float) -> bool:
     """Are two pitches as far apart as a hi-lo siren's two tones (`_HILO_RATIO`)?"""
-    return _HILO_RATIO[0] <= max(a / b, b / a) <= _HILO_RATIO[1]
+    return _HILO_RATIO[0] <= _interval(a, b) <= _HILO_RATIO[1]
 
 
 def _hops_reading(hops: Iterable[_Combs], f: float, tol: float = _CONTOUR_STEP) -> int:
@@ -790,7 +795,7 @@ def _heard_elsewhere(hits: list[tuple[float, Detection]], other: list[tuple[floa
         return False
     if stray and abs(hits[0][0] - other[0][0]) <= _TOGETHER_S + 1e-6:
         tone = float(np.median([d.f0_hz[0] for _, d in other]))
-        if all(_DUAL_TONE[0] <= max(d.f0_hz[0] / tone, tone / d.f0_hz[0]) <= _DUAL_TONE[1] for _, d in hits):
+        if all(_DUAL_TONE[0] <= _interval(d.f0_hz[0], tone) <= _DUAL_TONE[1] for _, d in hits):
             return True  # the other voice of its dual-tone horn, placed astray
 
     def sounding(t: float) -> np.ndarray:  # the other track's voices around hop t, and their multiples
