@@ -503,6 +503,32 @@ def test_two_hops_of_a_horns_pitch_placed_astray_just_after_it_ends_are_not_an_e
     assert sorted(c.hits[0][1].azimuth_deg for c in _run([*car, [], [], [], [], [], *astray])) == [-35.0, 5.0]
 
 
+def test_a_tap_whose_hops_scatter_between_two_places_is_not_an_event():
+    # Own busy scene (seed 78, 32 ch): a scooter's tap at 10° beside a wail at -4°; its first hop
+    # placed at 1°, its second (louder) on the scooter, its third read an octave low at 1.5°.
+    def run(middle_power: float, hits: int = 1) -> tuple[list, list[TrackFate]]:
+        lead = [[_det(1.0, 80.0, (954.0,))] for _ in range(hits)]
+        fates: list[TrackFate] = []
+        hops = [*lead, [_det(9.5, middle_power, (967.0,))], [_det(1.5, 90.0, (484.0,))]]
+        return _run(hops, fates), fates
+
+    closed, fates = run(130.0)
+    assert closed == []
+    assert "placed_apart" in {f.fate for f in fates}
+    # The tone placed elsewhere more quietly (a façade's echo), or as loud within the dB by which
+    # one comb's hops scatter (a small array's wide lobe): the tap stays.
+    for power in (50.0, 95.0):
+        closed, _ = run(power)
+        assert [round(track_direction(c.hits)[1]) for c in closed] == [1]
+    # A held horn (four hops and more) is not moved by one louder hop astray.
+    closed, _ = run(130.0, hits=4)
+    assert [round(track_direction(c.hits)[1]) for c in closed] == [1]
+    # Two places in one hop the track holds too: two vehicles with one horn pitch, both kept.
+    hops = [[_det(1.0, 80.0, (954.0,))], [_det(1.0, 80.0, (960.0,)), _det(9.5, 130.0, (967.0,))]]
+    hops += [[_det(1.0, 90.0, (958.0,))], [_det(9.5, 130.0, (967.0,))]]
+    assert sorted(round(c.hits[0][1].azimuth_deg) for c in _run(hops)) == [1, 10]
+
+
 def test_a_cars_tap_at_twice_a_pitch_a_passing_bus_glided_through_earlier_is_a_horn():
     # Independent scene (seed 4, 64 ch): a bus pulling away from the pole glides 256 -> 276 Hz
     # (Doppler) over 1.4 s; 1.2 s in, a car 23° away taps at 504 Hz, which is twice the bus's

@@ -49,6 +49,13 @@ class HarmonicFamily:
     power: float
     even_deficit_db: float
 
+    @property
+    def octave_low(self) -> bool:
+        """Its even partials stand `_OCTAVE_UP_DB` above its odd places: a source an octave up
+        read at half its pitch (kept so where `_octave_low` does not re-read it: an odd place
+        is filled, by a neighbour's partial or noise, and that is not the source's own)."""
+        return self.even_deficit_db <= -_OCTAVE_UP_DB
+
 
 @dataclass(frozen=True)
 class HarmonicEvidence:

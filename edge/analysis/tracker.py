@@ -25,7 +25,8 @@ playing a tune (`Tracker._melody`) is dropped too. The sweep tests that look pas
 are run again when it is released, with more of what followed it known. A track at another
 track's pitch, inside its time and not louder (beyond a dB), is that sound heard from
 elsewhere, not an event: a few hops localized astray (also of a track found no horn), or a
-façade's later reflection.
+façade's later reflection. So is a short tap whose tone, in a hop between its own, was placed
+elsewhere and louder: its place is not known.
 
 What became of each track (an event, or the rule above that dropped it) is told to an optional
 observer (`Tracker.on_fate`, `TrackFate`): that is how `honk-edge replay` explains a missed horn.
@@ -317,7 +318,46 @@ class Tracker:
             return "overtone_ghost"
         if any(_heard_elsewhere(t.hits, o) for o in [*others, *self._dropped]):
             return "heard_elsewhere"
+        if self._placed_apart(t.hits):
+            return "placed_apart"
         return None
+
+    def _placed_apart(self, hits: list[tuple[float, Detection]]) -> bool:
+        """Was a short track's tone, in a hop inside its span that it has no hit in, placed
+        elsewhere (beyond the gate) and louder than the track's own hops (beyond the dB by which
+        one comb's hops scatter, `_STRAY_LOUDER`)? Then the tap's place is not known: its hops
+        scatter between two places, and the louder is not its.
+
+        Why: a scooter's 0.15 s tap 10° beside a loud wail (own busy scene 78, 32 ch): its first
+        hop was placed 9° toward the wail, its second at the scooter, its third, read an octave
+        low where the wail's partials fill the odd places, 8° toward the wail; the first and
+        third made a track between the two, a wrong fine, the louder middle hop a single one.
+        A long track is left alone (a hop astray in a held horn does not move it), and so is a
+        second place in a hop the track holds too: two vehicles with one horn pitch.
+        """
+        if len(hits) > _STRAY_HITS:
+            return False
+        own = {_hop_key(t) for t, _ in hits}
+        t0, t1 = hits[0][0], hits[-1][0]
+        loud = float(np.mean([d.power for _, d in hits]))
+        pitches = [f for _, d in hits for f in d.f0_hz]
+        _, during, _ = self._log_around(t0, t1)
+        for t, _, dets in during:
+            if _hop_key(t) in own:
+                continue
+            for d in dets:
+                if (
+                    d.power > _STRAY_LOUDER * loud
+                    and any(
+                        abs(_interval(g, f) - k) <= _STRAY_PITCH * k
+                        for g in d.f0_hz
+                        for f in pitches
+                        for k in (1, 2)
+                    )
+                    and min(_angle(d, h) for _, h in hits) > self.cfg.gate_deg
+                ):
+                    return True
+        return False
 
     def _drive(self, t: Track) -> tuple[float, float, bool]:
         """(median pitch, median even-partial deficit in dB, square-wave drive) of a track.
