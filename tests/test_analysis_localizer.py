@@ -112,6 +112,20 @@ def test_a_tap_read_an_octave_low_beside_a_siren_is_placed_on_its_own_partials(p
     assert angle_deg(e.azimuth_deg, e.elevation_deg, 12.0, 2.0) < 0.4
 
 
+def test_a_tap_at_twice_a_square_wave_sirens_pitch_is_not_fined_at_the_siren(pole32):
+    """The same scooter at 980 Hz beside a siren's 480 Hz square tone, 1.5x louder: within half a
+    bin of the tap's half-pitch, the siren's odd partials and the tap's even ones make one comb
+    at 484 Hz that looks like a horn's. It was placed at the siren (-2.5°, an event there); the
+    tone held square just before it tells what it is (`Tracker._square_before`)."""
+    rng = np.random.default_rng(5)
+    scooter = harmonic_tone(980, 0.25, FS, rng, n_harm=4)
+    siren = 3 * harmonic_tone(480, 1.6, FS, rng, odd_only=True)
+    srcs = [(siren, 0.2, -4.0, 0.0, 40.0), (scooter, 1.0, 12.0, 2.0, 40.0)]
+    x = render(pole32.array.positions_m, FS, 2.4, srcs, noise_rms=3e-3)
+    _, events = _run(pole32, x)
+    assert all(angle_deg(e.azimuth_deg, e.elevation_deg, -4.0, 0.0) > 5.0 for e in events)
+
+
 def test_outside_the_picture_is_reported_outside(pole32):
     az = 33.0  # the camera sees about ±25°
     x = _one_horn(pole32, 380, 0.3, az, -5.0, 20.0, duration_s=1.4, seed=6)

@@ -529,6 +529,35 @@ def test_a_tap_whose_hops_scatter_between_two_places_is_not_an_event():
     assert sorted(round(c.hits[0][1].azimuth_deg) for c in _run(hops)) == [1, 10]
 
 
+def test_a_square_tone_whose_even_places_another_source_fills_is_not_a_horn():
+    # A siren's 480 Hz square tone (read, never localized) for 0.2 s; then a scooter taps at
+    # 980 Hz and the two make one comb at 484 Hz, placed near the siren.
+    def run(square_hz: float, square_hops: int) -> tuple[list, list[TrackFate]]:
+        tracker = Tracker(TrackerConfig(), threshold=0.5, release=0.3, f0_max_hz=1150.0)
+        fates: list[TrackFate] = []
+        tracker.on_fate = fates.append
+        hops = [((), (square_hz,))] * square_hops + [((_det(-2.5, 100.0, (484.0,)),), ())] * 4
+        out = []
+        for i, (dets, square) in enumerate([*hops, *[((), ())] * 20]):
+            obs = HopObservation(
+                t_start=i * HOP,
+                t_end=(i + 1) * HOP,
+                t_decided=(i + 1.5) * HOP,
+                detections=dets,
+                wind=False,
+                pitches=square,
+                square_pitches=square,
+            )
+            out.extend(tracker.update(obs))
+        return out + tracker.flush(), fates
+
+    closed, fates = run(479.0, 4)
+    assert closed == [] and "square_tone_filled" in {f.fate for f in fates}
+    # A square tone at another pitch before it, or for only two hops: the horn stays.
+    assert len(run(640.0, 4)[0]) == 1
+    assert len(run(479.0, 2)[0]) == 1
+
+
 def test_a_cars_tap_at_twice_a_pitch_a_passing_bus_glided_through_earlier_is_a_horn():
     # Independent scene (seed 4, 64 ch): a bus pulling away from the pole glides 256 -> 276 Hz
     # (Doppler) over 1.4 s; 1.2 s in, a car 23° away taps at 504 Hz, which is twice the bus's

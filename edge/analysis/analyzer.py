@@ -249,6 +249,7 @@ class Analyzer:
             detections=tuple(detections),
             wind=health.wind,
             pitches=tuple(f.f0_hz for f in evidence.families),
+            square_pitches=tuple(f.f0_hz for f in evidence.families if f.square),
         )
         if self._observers:
             band = (power * self._a_weight).sum() * self.stft.power_scale

@@ -48,6 +48,7 @@ class HarmonicFamily:
     odd_only: bool
     power: float
     even_deficit_db: float
+    square: bool = False  # a square wave's comb (see `_best_comb`): never localized
 
     @property
     def octave_low(self) -> bool:
@@ -194,6 +195,7 @@ class HarmonicDetector:
             odd_only=odd_only,
             power=float(excess.sum()),
             even_deficit_db=deficit,
+            square=square,
         )
 
     def _octave_low(self, deficit_db: float, f0: float, present: np.ndarray) -> bool:

@@ -26,7 +26,8 @@ are run again when it is released, with more of what followed it known. A track 
 track's pitch, inside its time and not louder (beyond a dB), is that sound heard from
 elsewhere, not an event: a few hops localized astray (also of a track found no horn), or a
 façade's later reflection. So is a short tap whose tone, in a hop between its own, was placed
-elsewhere and louder: its place is not known.
+elsewhere and louder: its place is not known; and a track at the pitch of a square wave held
+just before it: that tone, its even places filled by another source an octave up.
 
 What became of each track (an event, or the rule above that dropped it) is told to an optional
 observer (`Tracker.on_fate`, `TrackFate`): that is how `honk-edge replay` explains a missed horn.
@@ -76,6 +77,7 @@ class HopObservation:
     detections: tuple[Detection, ...]
     wind: bool
     pitches: tuple[float, ...] = ()  # every comb the detector read this hop, localized or not
+    square_pitches: tuple[float, ...] = ()  # of those, the square waves' (`HarmonicFamily.square`)
 
 
 @dataclass
@@ -174,6 +176,7 @@ class Tracker:
         self._now = 0.0  # the end of the last hop seen
         self._sirens: list[list[tuple[float, Detection]]] = []  # hops of recent siren tracks
         self._pitch_log: deque[_Combs] = deque(maxlen=_CONTOUR_HOPS)
+        self._square_log: deque[tuple[float, ...]] = deque(maxlen=_CONTOUR_HOPS)  # beside it
         self._dropped: list[list[tuple[float, Detection]]] = []  # hops of tracks found no horn
         self._heard: list[list[tuple[float, Detection]]] = []  # hops of steady tracks, for `_melody`
         # Told what became of every track that does not reach the caller as a ClosedTrack (and of
@@ -183,6 +186,7 @@ class Tracker:
     def update(self, obs: HopObservation) -> list[ClosedTrack]:
         self._now = obs.t_end
         self._pitch_log.append((0.5 * (obs.t_start + obs.t_end), obs.pitches, obs.detections))
+        self._square_log.append(obs.square_pitches)
         dets = _merge_close([d for d in obs.detections if d.score >= self.release], self.cfg.gate_deg / 2)
         unmatched = list(range(len(dets)))
         pairs = sorted(
@@ -308,6 +312,8 @@ class Tracker:
             return "siren_octave_low"
         if any(_near(t.hits, s) for s in self._sirens):
             return "near_siren"
+        if self._square_before(t.hits):
+            return "square_tone_filled"
         melody = self._melody(t.hits)
         self._heard.append(t.hits)  # a steady tone (the siren tests passed), whatever is said below
         if melody:
@@ -321,6 +327,29 @@ class Tracker:
         if self._placed_apart(t.hits):
             return "placed_apart"
         return None
+
+    def _square_before(self, hits: list[tuple[float, Detection]]) -> bool:
+        """Did a square wave sound at the track's pitch in each of the `_SQUARE_BEFORE` hops just
+        before it? Then the track is that tone, its even places filled by another source an
+        octave up, not a horn of its own pitch.
+
+        Why: a siren's square tone has no even partials; a scooter tapping at twice its pitch
+        adds exactly those, and the two make one comb that looks like a horn's, placed between
+        or on the siren (a 980 Hz tap beside a 480 Hz tone, 16° apart: an event 1.5° from the
+        siren). A horn's even partials sound from its onset, so it does not begin as a square
+        wave held for 0.15 s at its own pitch; an e-bike's buzzer read square at first and then
+        with its even partials just above the noise is lost with it (it is a square wave either
+        way, weighed by the square-wave rules on the rest of its track).
+        """
+        t0 = hits[0][0]
+        f = hits[0][1].f0_hz[0]
+        before = [
+            sq for (t, _, _), sq in zip(self._pitch_log, self._square_log, strict=True) if t < t0 - 1e-6
+        ]
+        last = before[-_SQUARE_BEFORE:]
+        return len(last) == _SQUARE_BEFORE and all(
+            any(abs(g / f - 1) <= _STRAY_PITCH for g in sq) for sq in last
+        )
 
     def _placed_apart(self, hits: list[tuple[float, Detection]]) -> bool:
         """Was a short track's tone, in a hop inside its span that it has no hit in, placed
@@ -676,6 +705,7 @@ _STRAY_PITCH = 0.02  # the same horn's pitch, hop to hop, onset settling aside
 _ECHO_LAG_S = 0.1  # two hops: a reflection localized from then on; two cars honking at once start together
 # Hop powers of one comb scatter by a dB or so: placed astray it may read a shade louder than at
 # its source (0.4 dB, a scooter's comb sharing its bins with a siren's tone, own busy scene 60).
+_SQUARE_BEFORE = 3  # hops (0.15 s) of a square wave held at a track's pitch just before it
 _STRAY_LOUDER = 10 ** (1.0 / 10)
 # A dual-tone horn's two voices (a minor third to a fourth apart: 1.19-1.33), which start together.
 _DUAL_TONE = (1.15, 1.4)
