@@ -52,9 +52,9 @@ class HarmonicFamily:
 
     @property
     def octave_low(self) -> bool:
-        """Its even partials stand `_OCTAVE_UP_DB` above its odd places: a source an octave up
-        read at half its pitch (kept so where `_octave_low` does not re-read it: an odd place
-        is filled, by a neighbour's partial or noise, and that is not the source's own)."""
+        """Its even partials stand `_OCTAVE_UP_DB` above its odd places: a source an octave up,
+        read at half its pitch because an odd place is filled (by a neighbour's partial or
+        noise, not by the source), so `_octave_low` did not re-read it."""
         return self.even_deficit_db <= -_OCTAVE_UP_DB
 
 

@@ -703,9 +703,9 @@ _STRAY_HITS = 3  # hops a comb localized astray holds before its source's own ho
 _STRAY_SLACK_S = 0.2  # four hops: the astray hops may lead or trail the source's own track (0.15 s seen)
 _STRAY_PITCH = 0.02  # the same horn's pitch, hop to hop, onset settling aside
 _ECHO_LAG_S = 0.1  # two hops: a reflection localized from then on; two cars honking at once start together
+_SQUARE_BEFORE = 3  # hops (0.15 s) of a square wave held at a track's pitch just before it
 # Hop powers of one comb scatter by a dB or so: placed astray it may read a shade louder than at
 # its source (0.4 dB, a scooter's comb sharing its bins with a siren's tone, own busy scene 60).
-_SQUARE_BEFORE = 3  # hops (0.15 s) of a square wave held at a track's pitch just before it
 _STRAY_LOUDER = 10 ** (1.0 / 10)
 # A dual-tone horn's two voices (a minor third to a fourth apart: 1.19-1.33), which start together.
 _DUAL_TONE = (1.15, 1.4)
