@@ -81,3 +81,15 @@ def test_a_comb_with_nothing_at_the_odd_places_of_half_its_pitch_keeps_its_own_p
     fam = evidence.families[0]
     assert abs(fam.f0_hz - 732.0) < 6.0
     assert abs(fam.even_deficit_db) < 3.0
+
+
+def test_a_horn_read_an_octave_low_is_flagged_only_where_its_octave_up_is_a_horns_pitch() -> None:
+    # Even partials 20 dB up, odd places 8 dB (a neighbour's partial or noise fills them, so the
+    # comb is not re-read an octave up): at 490 Hz it is a 980 Hz scooter read low, and is
+    # localized on its even partials; at 870 Hz its octave up (1740 Hz) is no horn's pitch.
+    for f0, flagged in ((490.0, True), (870.0, False)):
+        level = {h: (20.0 if h % 2 == 0 else 8.0) for h in range(1, int(6500 // f0) + 1)}
+        evidence, _ = _detector().update(_comb(f0, level))
+        fam = evidence.families[0]
+        assert abs(fam.f0_hz - f0) < 6.0 and fam.even_deficit_db <= -10.0
+        assert fam.octave_low is flagged

@@ -49,13 +49,10 @@ class HarmonicFamily:
     power: float
     even_deficit_db: float
     square: bool = False  # a square wave's comb (see `_best_comb`): never localized
-
-    @property
-    def octave_low(self) -> bool:
-        """Its even partials stand `_OCTAVE_UP_DB` above its odd places: a source an octave up,
-        read at half its pitch because an odd place is filled (by a neighbour's partial or
-        noise, not by the source), so `_octave_low` did not re-read it."""
-        return self.even_deficit_db <= -_OCTAVE_UP_DB
+    # Its even partials stand `_OCTAVE_UP_DB` above its odd places and its octave up is a horn's
+    # pitch: a horn read at half its pitch because an odd place is filled (by a neighbour's
+    # partial or noise, not by the horn), so `_octave_low` did not re-read it.
+    octave_low: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,6 +193,7 @@ class HarmonicDetector:
             power=float(excess.sum()),
             even_deficit_db=deficit,
             square=square,
+            octave_low=deficit <= -_OCTAVE_UP_DB and 2 * f0_fit <= cfg.f0_max_hz,
         )
 
     def _octave_low(self, deficit_db: float, f0: float, present: np.ndarray) -> bool:
