@@ -193,7 +193,7 @@ class HarmonicDetector:
             power=float(excess.sum()),
             even_deficit_db=deficit,
             square=square,
-            octave_low=deficit <= -_OCTAVE_UP_DB and 2 * f0_fit <= cfg.f0_max_hz,
+            octave_low=self._horn_octave_up(deficit, f0_fit),
         )
 
     def _octave_low(self, deficit_db: float, f0: float, present: np.ndarray) -> bool:
@@ -208,7 +208,13 @@ class HarmonicDetector:
         is (a square wave, or not). Not where the odd partials are read, only weak: that is a horn
         whose odd partials the road's reflection notched (`_sub_octave`'s case).
         """
-        return deficit_db <= -_OCTAVE_UP_DB and 2 * f0 <= self.cfg.f0_max_hz and int(present[0::2].sum()) <= 1
+        return self._horn_octave_up(deficit_db, f0) and int(present[0::2].sum()) <= 1
+
+    def _horn_octave_up(self, deficit_db: float, f0: float) -> bool:
+        """Do the comb's even partials stand `_OCTAVE_UP_DB` above its odd places, with its
+        octave up a horn's pitch? The sound may then be a horn read at half its pitch: re-read
+        (`_octave_low`) or localized on its even partials (`HarmonicFamily.octave_low`)."""
+        return deficit_db <= -_OCTAVE_UP_DB and 2 * f0 <= self.cfg.f0_max_hz
 
     def _sub_octave(self, k: int, present: np.ndarray, rank: np.ndarray) -> int:
         """The candidate an octave below `k` when its own odd partials stand out too, else `k`.

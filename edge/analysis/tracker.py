@@ -242,13 +242,13 @@ class Tracker:
         if t.decided_at is None or t.t_end - t.t_start < self.cfg.min_duration_s:
             self._tell(t.hits, t.t_start, t.t_end, "undecided" if t.decided_at is None else "too_short")
             return
-        reason = self._rejection(t)
+        f0, deficit, square = self._drive(t)
+        reason = self._rejection(t, f0, deficit, square)
         if reason is not None:
             self._tell(t.hits, t.t_start, t.t_end, reason)
             # Kept a while: a few hops of its pitch localized elsewhere are no horn either.
             self._dropped.append(t.hits)
             return
-        f0, _, square = self._drive(t)
         # Square-wave drive over the whole track, in the small horns' range (`_rejection` dropped
         # it below): an e-bike's buzzer horn unless it is a small horn held down; flagged, to be
         # kept only if it sounds alone (`_alone`, at release).
@@ -286,9 +286,10 @@ class Tracker:
                 return
         self.pending.append(c)
 
-    def _rejection(self, t: Track) -> str | None:
+    def _rejection(self, t: Track, f0: float, deficit: float, square: bool) -> str | None:
         """The first rule a decided track fails on its way to an event (see the module
-        docstring), named as `TrackFate.fate` says it; None when it passes them all."""
+        docstring), named as `TrackFate.fate` says it; None when it passes them all. `f0`,
+        `deficit`, `square`: the track's drive (`_drive`)."""
         if self._siren(t.hits, t.voices[0]):  # decided, so it has its voices
             self._siren_heard(t.hits)
             return "siren"
@@ -297,7 +298,6 @@ class Tracker:
             return "siren_sweep_around"
         if self._took_turns(t.hits, seed):
             return "siren_turn"
-        f0, deficit, square = self._drive(t)
         # Square-wave drive below the small horns' range: an electronic siren, or a buzzer or a
         # bird's odd-partial call (so not remembered as a siren: its direction stays enforced).
         if square and f0 < self.cfg.small_horn_min_f0_hz:
