@@ -57,8 +57,8 @@ class Scores:
         return self.evidence_true_positives / self.evidence_events if self.evidence_events else None
 
     def lines(self) -> list[str]:
-        def f(v: float | None, fmt: str) -> str:
-            return "n/a" if v is None else format(v, fmt)
+        def f(v: float | None, fmt: str, unit: str = "") -> str:
+            return "n/a" if v is None else format(v, fmt) + unit
 
         return [
             f"truth horns {self.truth_events}, reported events {self.estimated_events}",
@@ -66,9 +66,9 @@ class Scores:
             f"precision  {f(self.precision, '.3f')}  ({self.true_positives}/{self.estimated_events})",
             f"precision of evidence {f(self.evidence_precision, '.3f')}  "
             f"({self.evidence_true_positives}/{self.evidence_events} inside the picture, no suspending condition)",
-            f"angular error median {f(self.median_error_deg, '.2f')}°  p90 {f(self.p90_error_deg, '.2f')}°",
+            f"angular error median {f(self.median_error_deg, '.2f', '°')}  p90 {f(self.p90_error_deg, '.2f', '°')}",
             f"attribution {f(self.attribution, '.3f')}  ({sum(self.attributed)}/{len(self.attributed)})",
-            f"detection latency median {f(self.median_latency_s, '.3f')} s",
+            f"detection latency median {f(self.median_latency_s, '.3f', ' s')}",
         ]
 
 

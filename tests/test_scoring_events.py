@@ -93,3 +93,6 @@ def test_empty_cases_give_no_figures_rather_than_fake_ones():
     s = score_events([], Truth())
     assert s.recall is None and s.precision is None and s.median_error_deg is None
     assert s.evidence_precision is None
+    # Printed as "n/a", without the unit a figure would have.
+    assert "angular error median n/a  p90 n/a" in s.lines()
+    assert "detection latency median n/a" in s.lines()
