@@ -45,6 +45,7 @@ def _at(x: np.ndarray, distance_m: float) -> np.ndarray:
 
 
 def _place(clip: np.ndarray, x: np.ndarray, start: int) -> None:
+    """Add `x` into `clip` from sample `start`, cut at the clip's end."""
     end = min(clip.size, start + x.size)
     if end > start:
         clip[start:end] += x[: end - start]
@@ -71,6 +72,8 @@ def _fit(x: np.ndarray, n: int) -> np.ndarray:
 
 
 def _confuser(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
+    """A confuser of `kind` lasting the clip, at a distance typical of it (a siren farther away,
+    a bird or car music close by)."""
     dur = (n + 1) / FS
     if kind == "siren":
         x = other.siren_signal(str(rng.choice(["wail", "yelp", "hi-lo"])), dur, rng)
