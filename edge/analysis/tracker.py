@@ -176,7 +176,6 @@ class Tracker:
         self._now = 0.0  # the end of the last hop seen
         self._sirens: list[list[tuple[float, Detection]]] = []  # hops of recent siren tracks
         self._pitch_log: deque[_Combs] = deque(maxlen=_CONTOUR_HOPS)
-        self._square_log: deque[tuple[float, ...]] = deque(maxlen=_CONTOUR_HOPS)  # beside it
         self._dropped: list[list[tuple[float, Detection]]] = []  # hops of tracks found no horn
         self._heard: list[list[tuple[float, Detection]]] = []  # hops of steady tracks, for `_melody`
         # Told what became of every track that does not reach the caller as a ClosedTrack (and of
@@ -185,8 +184,9 @@ class Tracker:
 
     def update(self, obs: HopObservation) -> list[ClosedTrack]:
         self._now = obs.t_end
-        self._pitch_log.append((0.5 * (obs.t_start + obs.t_end), obs.pitches, obs.detections))
-        self._square_log.append(obs.square_pitches)
+        self._pitch_log.append(
+            (0.5 * (obs.t_start + obs.t_end), obs.pitches, obs.detections, obs.square_pitches)
+        )
         dets = _merge_close([d for d in obs.detections if d.score >= self.release], self.cfg.gate_deg / 2)
         unmatched = list(range(len(dets)))
         pairs = sorted(
@@ -343,9 +343,7 @@ class Tracker:
         """
         t0 = hits[0][0]
         f = hits[0][1].f0_hz[0]
-        before = [
-            sq for (t, _, _), sq in zip(self._pitch_log, self._square_log, strict=True) if t < t0 - 1e-6
-        ]
+        before = [sq for t, _, _, sq in self._pitch_log if t < t0 - 1e-6]
         last = before[-_SQUARE_BEFORE:]
         return len(last) == _SQUARE_BEFORE and all(
             any(abs(g / f - 1) <= _STRAY_PITCH for g in sq) for sq in last
@@ -371,7 +369,7 @@ class Tracker:
         loud = float(np.mean([d.power for _, d in hits]))
         pitches = [f for _, d in hits for f in d.f0_hz]
         _, during, _ = self._log_around(t0, t1)
-        for t, _, dets in during:
+        for t, _, dets, _ in during:
             if _hop_key(t) in own:
                 continue
             for d in dets:
@@ -682,7 +680,9 @@ _SIREN_DRIFT = 5.0  # °/s: how far from its last heard direction a siren may ha
 _HILO_RATIO = (1.12, 1.5)  # two-tone sirens: 1.2–1.4 (e.g. 450/600 Hz, 770/960 Hz)
 _HILO_RUN = 3  # hops (0.15 s) of one tone alone; a hi-lo siren holds each for 0.35–0.8 s
 _HILO_TURN = 8  # hops (0.4 s): two such runs, one tone then the other, are a whole turn
-_Combs = tuple[float, tuple[float, ...], tuple[Detection, ...]]  # a hop's time, pitches, localized
+# A hop's time, the pitches of every comb read, the detections localized, and of those pitches
+# the square waves' (`HopObservation.square_pitches`).
+_Combs = tuple[float, tuple[float, ...], tuple[Detection, ...], tuple[float, ...]]
 _CONTOUR_HOPS = 60  # 3 s of every hop's combs, for `Tracker._swept`
 _CONTOUR_MIN_HOPS = 4  # 0.2 s beyond the track: a sustained sweep, not scraps of another comb
 _CONTOUR_STEP = 0.06  # a wail moves 3–5 % a hop; more is another source's comb
@@ -967,7 +967,7 @@ def _contour(
     """
     out: list[float] = []
     last = start
-    for _, pitches, dets in hops:
+    for _, pitches, dets, _ in hops:
         best = min(pitches, key=lambda f: abs(f / last - 1), default=None)
         read = best
         if (best is None or abs(best / last - 1) > _CONTOUR_STEP) and prior is not None:
@@ -1100,7 +1100,7 @@ def _alternating_tones(hits: list[tuple[float, Detection]], log: Iterable[_Combs
     def either(f: float) -> bool:  # one of the two tones, or a partial of one read as a comb
         return any(at(f, k * tone) for tone in (lo, hi) for k in (1, 2, 3))
 
-    read = {_hop_key(t): pitches for t, pitches, _ in log}
+    read = {_hop_key(t): pitches for t, pitches, _, _ in log}
     labels = []
     for t, d in hits:
         has_lo = any(at(f, lo) for f in d.f0_hz)
