@@ -113,9 +113,11 @@ def clip(rng: np.random.Generator) -> tuple[np.ndarray, str, str, dict[str, str 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--clips", type=int, default=600)
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--out", type=Path, required=True, help="writes horn/, not_horn/ and manifest.csv here"
+    )
+    parser.add_argument("--clips", type=int, default=600, help="how many clips (default 600)")
+    parser.add_argument("--seed", type=int, default=1, help="the same seed gives the same clips (default 1)")
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     for sub in ("horn", "not_horn"):
