@@ -93,3 +93,23 @@ def test_a_horn_read_an_octave_low_is_flagged_only_where_its_octave_up_is_a_horn
         fam = evidence.families[0]
         assert abs(fam.f0_hz - f0) < 6.0 and fam.even_deficit_db <= -10.0
         assert fam.octave_low is flagged
+
+
+def test_a_partial_at_the_edge_of_the_beamed_band_stands_out_like_any_other() -> None:
+    # Below 1 kHz the detector reads the detection beams' spectrum, above it the mean one, each
+    # against its own neighbours. A 490 Hz horn's 2nd partial falls in the beamed band's last bin
+    # (980 Hz): a median window padded with that bin's own value made it its own background
+    # (prominence 0), and the horn lost a partial every hop.
+    cut = int(np.searchsorted(FREQS, CONFIG.detector.beam_max_hz))
+    assert round(2 * 490.0 / 20) == cut - 1
+    det = HarmonicDetector(CONFIG.detector, FREQS, 0.05, CONFIG.tracker.small_horn_min_f0_hz)
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        noise = 1.0 + 0.1 * rng.random(len(FREQS))
+        det.update(noise, noise[:cut].copy())
+    p = _comb(490.0, {h: 15.0 for h in range(1, 12)})
+    evidence, _ = det.update(p, p[:cut].copy())
+    fam = evidence.families[0]
+    assert abs(fam.f0_hz - 490.0) < 4.0
+    assert cut - 1 in fam.bins.tolist()
+    assert fam.present == 8 and fam.score == 1.0

@@ -103,13 +103,13 @@ class HarmonicDetector:
             self._detect_background = _slow_floor(p, self._detect_background, self._rise)
             local = np.concatenate(
                 [
-                    median_filter(p[:cut], size=self._median_width, mode="nearest"),
-                    median_filter(p[cut:], size=self._median_width, mode="nearest"),
+                    median_filter(p[:cut], size=self._median_width, mode="mirror"),
+                    median_filter(p[cut:], size=self._median_width, mode="mirror"),
                 ]
             )
             floor = self._detect_background
         else:
-            local = median_filter(p, size=self._median_width, mode="nearest")
+            local = median_filter(p, size=self._median_width, mode="mirror")
             floor = self._background
         prom = 10 * np.log10(p / np.maximum(local, 1e-30))
         novelty = 10 * np.log10(p / np.maximum(floor, 1e-30))
