@@ -158,6 +158,32 @@ def test_one_strong_hop_alone_or_weak_hops_alone_make_no_event():
     assert _run(_scored(4.0, [0.4, 0.4, 0.4, 0.4])) == []
 
 
+def test_a_steady_comb_held_just_under_the_threshold_is_decided_and_a_short_or_sliding_one_is_not():
+    # A distant e-bike horn (893 Hz, four partials in the band) read at 0.58-0.69 hop after hop,
+    # with the analyzer's own threshold (0.7): never one strong hop, but the same comb at one
+    # place for `sustain_hops` hops.
+    def run(scores: list[float], f0s: list[float]) -> tuple[list, list[TrackFate]]:
+        tracker = Tracker(TrackerConfig(), threshold=0.7, release=0.3, f0_max_hz=1150.0)
+        fates: list[TrackFate] = []
+        tracker.on_fate = fates.append
+        out = []
+        hops = [[replace(_det(4.0, 100.0, (f,)), score=s)] for s, f in zip(scores, f0s, strict=True)]
+        for i, dets in enumerate([*hops, *[[]] * 20]):
+            obs = HopObservation(i * HOP, (i + 1) * HOP, (i + 1.5) * HOP, tuple(dets), False)
+            out.extend(tracker.update(obs))
+        return out + tracker.flush(), fates
+
+    held, _ = run([0.62, 0.64, 0.58, 0.69, 0.65], [892.9, 892.2, 894.5, 894.0, 892.6])
+    assert len(held) == 1
+    assert abs(held[0].decided_at - 4.5 * HOP) < 1e-9  # decided at its fourth hop
+    short, fates = run([0.65, 0.65, 0.65], [893.0] * 3)
+    assert short == [] and [f.fate for f in fates] == ["undecided"]
+    sliding, fates = run([0.65] * 5, [893.0, 920.0, 948.0, 976.0, 1005.0])
+    assert sliding == [] and [f.fate for f in fates] == ["undecided"]
+    weak, _ = run([0.5] * 8, [893.0] * 8)
+    assert weak == []
+
+
 def test_pieces_of_a_wail_that_a_horn_could_not_sing_are_dropped():
     # The slow top of a wail: up 9 % and down 6 % in 1 s; one slope through it is flat.
     top = [728.0, 753.0, 761.0, 765.0, 775.0, 780.0, 785.0, 791.0, 792.0, 794.0, 792.0, 784.0, 756.0, 743.0]

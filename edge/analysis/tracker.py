@@ -234,9 +234,30 @@ class Tracker:
         t.wind = t.wind or obs.wind
         if d.score >= self.threshold:
             t.strong += 1
-        if t.decided_at is None and t.strong >= 1 and len(t.hits) >= self.cfg.confirm_hops:
+        if t.decided_at is None and (
+            (t.strong >= 1 and len(t.hits) >= self.cfg.confirm_hops) or self._sustained(t)
+        ):
             t.decided_at = obs.t_decided
             t.voices = d.f0_hz
+
+    def _sustained(self, t: Track) -> bool:
+        """Has the track held one pitch for `sustain_hops` hops at a mean score of `sustain_score`,
+        though no hop reached the threshold?
+
+        Why: a small horn or a distant one seldom shows all its first eight partials in one hop
+        (a 900 Hz e-bike horn has four below 3.6 kHz; the detector's score counts them), so it
+        may stay just under the threshold hop after hop, while the same comb read again and again
+        at one pitch and one place is the evidence a single strong hop gives. Sweeping or
+        stepping tones still meet the siren rules when the track closes."""
+        n = max(self.cfg.sustain_hops, self.cfg.confirm_hops)
+        if len(t.hits) < n:
+            return False
+        recent = [d for _, d in t.hits[-n:]]
+        if sum(d.score for d in recent) < n * self.cfg.sustain_score:
+            return False
+        pitches = [d.f0_hz[0] for d in recent]
+        mid = float(np.median(pitches))
+        return all(abs(p / mid - 1) <= 0.03 for p in pitches)
 
     def _close(self, t: Track) -> None:
         if t.decided_at is None or t.t_end - t.t_start < self.cfg.min_duration_s:
@@ -315,7 +336,10 @@ class Tracker:
         if self._square_before(t.hits):
             return "square_tone_filled"
         melody = self._melody(t.hits)
-        self._heard.append(t.hits)  # a steady tone (the siren tests passed), whatever is said below
+        if not square:  # a steady tone (the siren tests passed), whatever is said below; a square
+            # wave is a beeper or a buzzer, no car stereo's note: reversing beepers at 570-740 Hz
+            # taken for notes made a "tune" of the horns honking beside them.
+            self._heard.append(t.hits)
         if melody:
             self._drop_pending(lambda p: _same_source(t.hits, p.hits), "music")
             return "music"
