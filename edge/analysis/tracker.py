@@ -257,7 +257,7 @@ class Tracker:
             return False
         pitches = [d.f0_hz[0] for d in recent]
         mid = float(np.median(pitches))
-        return all(abs(p / mid - 1) <= 0.03 for p in pitches)
+        return all(abs(p / mid - 1) <= _VOICE for p in pitches)
 
     def _close(self, t: Track) -> None:
         if t.decided_at is None or t.t_end - t.t_start < self.cfg.min_duration_s:
@@ -336,9 +336,10 @@ class Tracker:
         if self._square_before(t.hits):
             return "square_tone_filled"
         melody = self._melody(t.hits)
-        if not square:  # a steady tone (the siren tests passed), whatever is said below; a square
-            # wave is a beeper or a buzzer, no car stereo's note: reversing beepers at 570-740 Hz
-            # taken for notes made a "tune" of the horns honking beside them.
+        # A steady tone (the siren tests passed), whatever is said below. Not a square wave: a
+        # beeper or a buzzer, no car stereo's note (reversing beepers at 570-740 Hz taken for
+        # notes made a "tune" of the horns honking beside them).
+        if not square:
             self._heard.append(t.hits)
         if melody:
             self._drop_pending(lambda p: _same_source(t.hits, p.hits), "music")
@@ -691,6 +692,7 @@ class Tracker:
 _SETTLE = 0.04  # pitch range below which a track's slope is not read as a sweep
 _SHORT_STEP = 0.05  # the same for a piece of two or three pitches
 _ONSET_STEP = 0.08  # the largest rise of a horn's pitch at its onset (simulated: 6-7 %)
+_VOICE = 0.03  # one voice's pitch over a track: Doppler and the pitch estimate's scatter
 _HELD = 0.02  # a pitch held from one hop to the next (Doppler moves it < 1 %)
 _ARC = 0.03  # rise-and-fall (or fall-and-rise) of a wail's top (bottom)
 _SIREN_HOLD_S = 2.0  # a siren exempts its direction this long around the hops it was heard in
@@ -782,7 +784,7 @@ def _pitch_clusters(hits: list[tuple[float, Detection]]) -> list[list[float]]:
     pitches = sorted(f for _, d in hits for f in d.f0_hz)
     clusters: list[list[float]] = []
     for f in pitches:
-        if clusters and f <= clusters[-1][0] * 1.03:
+        if clusters and f <= clusters[-1][0] * (1 + _VOICE):
             clusters[-1].append(f)
         else:
             clusters.append([f])
@@ -1119,7 +1121,7 @@ def _alternating_tones(hits: list[tuple[float, Detection]], log: Iterable[_Combs
         return False
 
     def at(f: float, tone: float) -> bool:
-        return abs(f / tone - 1) <= 0.03
+        return abs(f / tone - 1) <= _VOICE
 
     def either(f: float) -> bool:  # one of the two tones, or a partial of one read as a comb
         return any(at(f, k * tone) for tone in (lo, hi) for k in (1, 2, 3))
