@@ -662,3 +662,33 @@ def test_one_whole_turn_of_a_hi_lo_siren_in_one_track_is_dropped():
     # Short runs of two voices a dual-tone horn's ratio apart (one voice read at a time) are no turn.
     voices = [[_det(6.0, 100.0, (f,))] for f in [400.0] * 5 + [500.0] * 5 + [400.0] * 2]
     assert len(_run(voices)) == 1
+
+
+def test_a_double_tap_heard_in_one_hop_each_beside_a_louder_horn_is_an_event_and_one_tap_is_not():
+    # A loud dual-tone horn at 5° for 1 s; another car 15° away taps twice (0.4 s apart), each tap
+    # heard in one strong hop only, at a pitch unrelated to the loud horn's.
+    hops = _dual_tone_car(20)
+    tap = replace(_det(-10.0, 60.0, (760.0,)), score=0.8)
+    for i in (5, 13):
+        hops[i] = [*hops[i], tap]
+    fates: list[TrackFate] = []
+    closed = _run(hops, fates)
+    assert sorted(c.hits[0][1].azimuth_deg for c in closed) == [-10.0, 5.0]
+    taps = next(c for c in closed if c.hits[0][1].azimuth_deg == -10.0)
+    assert taps.taps == 2 and taps.decided_at > 13 * HOP  # decided with its second tap
+
+    one = _dual_tone_car(20)
+    one[5] = [*one[5], tap]
+    fates = []
+    assert [c.hits[0][1].azimuth_deg for c in _run(one, fates)] == [5.0]
+    assert "single_tap_beside_horn" in {f.fate for f in fates}
+    # Without the louder horn two one-hop taps are no event (a yelp's tops), nor are taps at an
+    # octave of the louder horn's pitch (its own partials placed astray).
+    alone = [[] for _ in range(20)]
+    for i in (5, 13):
+        alone[i] = [tap]
+    assert _run(alone) == []
+    octave = _dual_tone_car(20)
+    for i in (5, 13):
+        octave[i] = [*octave[i], replace(tap, f0_hz=(858.0,))]
+    assert [c.hits[0][1].azimuth_deg for c in _run(octave)] == [5.0]

@@ -3,15 +3,17 @@
 A track starts at a hop above the lower release threshold, and its horn event is decided (and
 `detected_after_s` fixed) once it holds `confirm_hops` hops, at least one of them above the
 detector threshold: a 0.1–0.15 s tap clears the threshold in one hop only, its onset or tail in
-the next. It stays open while hops stay above the release threshold (hysteresis) with up to
-`hangover_hops` misses, and it closes after that. Tracks are kept per direction so two horns at
-once make two events, and a vehicle that moves while honking stays one track (the gate follows
-the last position). A second blast from the same direction within
-`merge_gap_s` (a double or triple tap) joins the first event: one honk, one fine. A track whose
-pitch glides, rises and falls, or steps like a siren's (and taps that do so together), whose pitch
-lies on a sweep the detector read in the hops around it (through an octave slip of its comb
-search, once the sweep is under way), whose two pitches take turns like a
-hi-lo siren's (or whose one pitch takes its turn between another tone's unlocalized turns), or
+the next. Beside a louder horn elsewhere, a tap may show in that one hop only (the louder
+horn's voices take the comb search's places around it): two such taps at one place and pitch
+make an event (`Tracker._tap_beside_horn`). A track stays open while hops stay above the
+release threshold (hysteresis) with up to `hangover_hops` misses, and it closes after that.
+Tracks are kept per direction so two horns at once make two events, and a vehicle that moves
+while honking stays one track (the gate follows the last position). A second blast from the
+same direction within `merge_gap_s` (a double or triple tap) joins the first event: one honk,
+one fine. A track whose pitch glides, rises and falls, or steps like a siren's (and taps that
+do so together), whose pitch lies on a sweep the detector read in the hops around it (through
+an octave slip of its comb search, once the sweep is under way), whose two pitches take turns
+like a hi-lo siren's (or whose one pitch takes its turn between another tone's unlocalized turns), or
 whose even partials stay well below the odd ones over the whole track, or are missing in most
 of its hops (a square-wave driven siren or buzzer; unless it holds its pitch for a second in
 the small horns' range: a scooter's buzzing horn; or, there, sounds alone, with neither a hi-lo
@@ -112,6 +114,7 @@ class ClosedTrack:
     voices: tuple[float, ...] = ()  # the pitches heard when the track was decided
     lone_buzzer: bool = False  # a square-wave tone kept only if nothing like it sounds around it
     taps: int = 1  # blasts merged into it (a double or triple tap)
+    beside_horn: bool = False  # one strong hop beside a louder horn: kept only with a second tap
 
 
 @dataclass(frozen=True)
@@ -260,12 +263,19 @@ class Tracker:
         return all(abs(p / mid - 1) <= _VOICE for p in pitches)
 
     def _close(self, t: Track) -> None:
-        if t.decided_at is None or t.t_end - t.t_start < self.cfg.min_duration_s:
+        beside = t.decided_at is None and self._tap_beside_horn(t)
+        if beside:  # decided now, an event only with a second such tap (`_dropped_at_release`)
+            t.decided_at = self._now
+            t.voices = max((d for _, d in t.hits), key=lambda d: d.score).f0_hz
+        if t.decided_at is None or (not beside and t.t_end - t.t_start < self.cfg.min_duration_s):
             self._tell(t.hits, t.t_start, t.t_end, "undecided" if t.decided_at is None else "too_short")
             return
         f0, deficit, square = self._drive(t)
+        sirens = list(self._sirens)
         reason = self._rejection(t, f0, deficit, square)
         if reason is not None:
+            if beside:  # one hop is too little to exempt a direction as a siren's (a horn beside it)
+                self._sirens = sirens
             self._tell(t.hits, t.t_start, t.t_end, reason)
             # Kept a while: a few hops of its pitch localized elsewhere are no horn either.
             self._dropped.append(t.hits)
@@ -274,7 +284,9 @@ class Tracker:
         # it below): an e-bike's buzzer horn unless it is a small horn held down; flagged, to be
         # kept only if it sounds alone (`_alone`, at release).
         lone = square and not self._small_horn(t, f0)
-        c = ClosedTrack(t.t_start, t.t_end, t.decided_at, t.hits, t.wind, t.beam, t.voices, lone)
+        c = ClosedTrack(
+            t.t_start, t.t_end, t.decided_at, t.hits, t.wind, t.beam, t.voices, lone, beside_horn=beside
+        )
         for p in self.pending:
             # A tap after it (a double tap), or another voice of its horn that began with it; not
             # a horn that began while it sounded, a few degrees away: that is another vehicle.
@@ -283,6 +295,7 @@ class Tracker:
                 after
                 and c.t_start - p.t_end <= self.cfg.merge_gap_s
                 and _angle(p.hits[-1][1], c.hits[0][1]) <= self.cfg.gate_deg
+                and not (p.beside_horn and c.beside_horn and abs(c.voices[0] / p.voices[0] - 1) > _VOICE)
             ):
                 merged = sorted(p.hits + c.hits, key=lambda h: h[0])
                 # Only taps one after the other are tested together: two tracks at once are two
@@ -303,9 +316,40 @@ class Tracker:
                 if p.lone_buzzer and not c.lone_buzzer:  # the honk is decided with this tap
                     p.decided_at = c.decided_at
                 p.lone_buzzer = p.lone_buzzer and c.lone_buzzer
+                if p.beside_horn:  # the honk is decided with its second tap
+                    p.decided_at = max(p.decided_at, c.decided_at)
+                p.beside_horn = p.beside_horn and c.beside_horn
                 p.taps += c.taps
                 return
         self.pending.append(c)
+
+    def _tap_beside_horn(self, t: Track) -> bool:
+        """Is the undecided track a tap of a second horn, heard in one strong hop while a louder
+        horn sounded elsewhere?
+
+        Why: the louder horn's voices take the comb search's places (and hide the bins around
+        its partials) in the hops around the tap, so a 0.1-0.25 s tap of another vehicle wins a
+        place only in its strongest hop: that hop is all the evidence each tap gives (independent
+        scenes: a triple tap 15° from a louder dual-tone horn, each tap placed within 1° in one
+        hop). Only beside a decided track that spans it, more than two gates away and at none
+        of its pitches, their octaves or third partials (the louder horn's own, read astray);
+        and such a tap is an event only with a second one at its place and pitch (a double or
+        triple tap, merged as any): a single strong hop, a yelp's top or a siren's piece placed
+        astray, is no event."""
+        strong = [d for _, d in t.hits if d.score >= self.threshold]
+        if not strong or len(t.hits) >= self.cfg.confirm_hops:
+            return False
+        f0 = strong[0].f0_hz[0]
+        for o in self.active:
+            if o is t or o.decided_at is None or o.t_start > t.t_start or o.t_end < t.t_end:
+                continue
+            if _angle(o.last, t.last) <= 2 * self.cfg.gate_deg:
+                continue
+            pitches = [p for _, d in o.hits for p in d.f0_hz]
+            if any(abs(f0 / (p * r) - 1) <= _VOICE for p in pitches for r in (0.5, 1, 2, 3)):
+                continue
+            return True
+        return False
 
     def _rejection(self, t: Track, f0: float, deficit: float, square: bool) -> str | None:
         """The first rule a decided track fails on its way to an event (see the module
@@ -585,6 +629,9 @@ class Tracker:
             return True
         if self._swept(p.hits, p.voices[0]):
             self._tell(p.hits, p.t_start, p.t_end, "siren_sweep_at_release")
+            return True
+        if p.beside_horn and p.taps < 2:
+            self._tell(p.hits, p.t_start, p.t_end, "single_tap_beside_horn")
             return True
         return False
 
