@@ -340,10 +340,11 @@ class Tracker:
         if not strong or len(t.hits) >= self.cfg.confirm_hops:
             return False
         f0 = strong[0].f0_hz[0]
-        for o in self.active:
+        # The louder horn's track may be open, or closed and waiting for a tap of its own.
+        for o in [*self.active, *self.pending]:
             if o is t or o.decided_at is None or o.t_start > t.t_start or o.t_end < t.t_end:
                 continue
-            if _angle(o.last, t.last) <= 2 * self.cfg.gate_deg:
+            if _angle(o.hits[-1][1], t.last) <= 2 * self.cfg.gate_deg:
                 continue
             pitches = [p for _, d in o.hits for p in d.f0_hz]
             if any(abs(f0 / (p * r) - 1) <= _VOICE for p in pitches for r in (0.5, 1, 2, 3)):
