@@ -263,10 +263,11 @@ class Tracker:
         return all(abs(p / mid - 1) <= _VOICE for p in pitches)
 
     def _close(self, t: Track) -> None:
-        beside = t.decided_at is None and self._tap_beside_horn(t)
+        tap = self._tap_beside_horn(t) if t.decided_at is None else None
+        beside = tap is not None
         if beside:  # decided now, an event only with a second such tap (`_dropped_at_release`)
             t.decided_at = self._now
-            t.voices = max((d for _, d in t.hits), key=lambda d: d.score).f0_hz
+            t.voices = tap.f0_hz
         if t.decided_at is None or (not beside and t.t_end - t.t_start < self.cfg.min_duration_s):
             self._tell(t.hits, t.t_start, t.t_end, "undecided" if t.decided_at is None else "too_short")
             return
@@ -323,34 +324,32 @@ class Tracker:
                 return
         self.pending.append(c)
 
-    def _tap_beside_horn(self, t: Track) -> bool:
-        """Is the undecided track a tap of a second horn, heard in one strong hop while a louder
-        horn sounded elsewhere?
+    def _tap_beside_horn(self, t: Track) -> Detection | None:
+        """The strong hop of an undecided track that is a tap of a second horn, heard in that
+        one hop while a louder horn sounded elsewhere; None when it is not.
 
         Why: the louder horn's voices take the comb search's places (and hide the bins around
         its partials) in the hops around the tap, so a 0.1-0.25 s tap of another vehicle wins a
         place only in its strongest hop: that hop is all the evidence each tap gives (independent
         scenes: a triple tap 15° from a louder dual-tone horn, each tap placed within 1° in one
         hop). Only beside a decided track that spans it, more than two gates away and at none
-        of its pitches, their octaves or third partials (the louder horn's own, read astray);
+        of its pitches, their octaves or twelfths (`_related`: the louder horn's own, read astray);
         and such a tap is an event only with a second one at its place and pitch (a double or
         triple tap, merged as any): a single strong hop, a yelp's top or a siren's piece placed
         astray, is no event."""
-        strong = [d for _, d in t.hits if d.score >= self.threshold]
-        if not strong or len(t.hits) >= self.cfg.confirm_hops:
-            return False
-        f0 = strong[0].f0_hz[0]
+        tap = max((d for _, d in t.hits), key=lambda d: d.score)
+        if tap.score < self.threshold or len(t.hits) >= self.cfg.confirm_hops:
+            return None
         # The louder horn's track may be open, or closed and waiting for a tap of its own.
         for o in [*self.active, *self.pending]:
             if o is t or o.decided_at is None or o.t_start > t.t_start or o.t_end < t.t_end:
                 continue
             if _angle(o.hits[-1][1], t.last) <= 2 * self.cfg.gate_deg:
                 continue
-            pitches = [p for _, d in o.hits for p in d.f0_hz]
-            if any(abs(f0 / (p * r) - 1) <= _VOICE for p in pitches for r in (0.5, 1, 2, 3)):
+            if _related([tap.f0_hz[0]], [p for _, d in o.hits for p in d.f0_hz]):
                 continue
-            return True
-        return False
+            return tap
+        return None
 
     def _rejection(self, t: Track, f0: float, deficit: float, square: bool) -> str | None:
         """The first rule a decided track fails on its way to an event (see the module
