@@ -692,3 +692,20 @@ def test_a_double_tap_heard_in_one_hop_each_beside_a_louder_horn_is_an_event_and
     for i in (5, 13):
         octave[i] = [*octave[i], replace(tap, f0_hz=(858.0,))]
     assert [c.hits[0][1].azimuth_deg for c in _run(octave)] == [5.0]
+
+
+def test_a_weak_tap_at_a_decided_honks_place_and_pitch_extends_its_event_and_makes_none_alone():
+    # A double tap (two strong hops) then, 0.25 s later, a third tap read under the threshold in
+    # its one hop: one honk, ending with the third tap.
+    hops = _scored(4.0, [0.4, 1.0, 0, 0, 0, 0, 0, 0, 0.4, 1.0, 0, 0, 0, 0, 0, 0, 0.45])
+    hops = [h if h[0].score > 0 else [] for h in hops]
+    fates: list[TrackFate] = []
+    closed = _run(hops, fates)
+    assert len(closed) == 1 and closed[0].t_end == 17 * HOP
+    assert [f.fate for f in fates].count("joined_earlier_tap") == 2
+    # The weak tap alone, at another pitch, or at another place does not join (nor make an event).
+    assert _run(hops[16:]) == []
+    other_pitch = [*hops[:16], [replace(hops[16][0], f0_hz=(520.0,))]]
+    assert [c.t_end for c in _run(other_pitch)] == [10 * HOP]
+    elsewhere = [*hops[:16], [replace(hops[16][0], azimuth_deg=14.0)]]
+    assert [c.t_end for c in _run(elsewhere)] == [10 * HOP]

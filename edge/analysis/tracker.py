@@ -10,7 +10,8 @@ release threshold (hysteresis) with up to `hangover_hops` misses, and it closes 
 Tracks are kept per direction so two horns at once make two events, and a vehicle that moves
 while honking stays one track (the gate follows the last position). A second blast from the
 same direction within `merge_gap_s` (a double or triple tap) joins the first event: one honk,
-one fine. A track whose pitch glides, rises and falls, or steps like a siren's (and taps that
+one fine; so does one read under the threshold there at the honk's pitch, which alone would be
+no event (`Tracker._join_weak_tap`). A track whose pitch glides, rises and falls, or steps like a siren's (and taps that
 do so together), whose pitch lies on a sweep the detector read in the hops around it (through
 an octave slip of its comb search, once the sweep is under way), whose two pitches take turns
 like a hi-lo siren's (or whose one pitch takes its turn between another tone's unlocalized turns), or
@@ -268,6 +269,8 @@ class Tracker:
         if beside:  # decided now, an event only with a second such tap (`_dropped_at_release`)
             t.decided_at = self._now
             t.voices = tap.f0_hz
+        if t.decided_at is None and not beside and self._join_weak_tap(t):
+            return
         if t.decided_at is None or (not beside and t.t_end - t.t_start < self.cfg.min_duration_s):
             self._tell(t.hits, t.t_start, t.t_end, "undecided" if t.decided_at is None else "too_short")
             return
@@ -350,6 +353,42 @@ class Tracker:
                 continue
             return tap
         return None
+
+    def _join_weak_tap(self, t: Track) -> bool:
+        """Join an undecided track to the decided honk it continues, and say whether it did: one
+        that begins within `merge_gap_s` after a honk waiting for its taps ended, at its place
+        (the gate) and at one of its pitches (`_VOICE`).
+
+        Why: a tap of a double or triple honk is as loud as the others, but beside a louder horn
+        or in a gust of traffic it may read under the threshold in its one or two hops (0.58
+        against 0.7: the third tap of a car tapping three times beside a louder one, independent
+        scene spiral32-1); left out, the honk's event ends early and that tap is taken for the
+        louder horn's. Place, pitch and time together are the evidence a strong hop gives alone.
+        It only extends an event that is decided on its own: it never makes one, nor counts as a
+        second tap of a tap beside a horn (`_tap_beside_horn`). Not where the taps together move
+        like a siren: then the weak piece is left undecided and the honk as it was; nor after a
+        square-wave tone waiting to be known alone (`_alone`): a tone like it around it is what
+        says it is a beeper's, not a horn's. Only at the honk's decided pitches (`voices`), not at
+        every pitch read in its hops: a reversing beeper 0.7° from a truck, beeping at an octave
+        of a pitch read there, made four "taps" 0.8 s past the truck's horn (spiral32-12)."""
+        pitch = max((d for _, d in t.hits), key=lambda d: d.score).f0_hz[0]
+        for p in self.pending:
+            if (
+                not p.lone_buzzer
+                and 0.0 <= t.t_start - p.t_end <= self.cfg.merge_gap_s
+                and _angle(p.hits[-1][1], t.hits[0][1]) <= self.cfg.gate_deg
+                and any(abs(pitch / v - 1) <= _VOICE for v in p.voices)
+            ):
+                merged = sorted(p.hits + t.hits, key=lambda h: h[0])
+                if self._siren(merged, p.voices[0], arc=False):
+                    return False
+                self._tell(t.hits, t.t_start, t.t_end, "joined_earlier_tap")
+                p.t_end = t.t_end
+                p.hits = merged
+                p.wind = p.wind or t.wind
+                p.beam = p.beam + t.beam
+                return True
+        return False
 
     def _rejection(self, t: Track, f0: float, deficit: float, square: bool) -> str | None:
         """The first rule a decided track fails on its way to an event (see the module
