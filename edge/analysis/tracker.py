@@ -252,7 +252,11 @@ class Tracker:
         (a 900 Hz e-bike horn has four below 3.6 kHz; the detector's score counts them), so it
         may stay just under the threshold hop after hop, while the same comb read again and again
         at one pitch and one place is the evidence a single strong hop gives. Sweeping or
-        stepping tones still meet the siren rules when the track closes."""
+        stepping tones still meet the siren rules when the track closes. Only in the small
+        horns' range (`small_horn_min_f0_hz` up): below it all eight partials lie under 4.4 kHz,
+        where a horn's series is dense, so a comb that never clears the threshold there is a
+        muffled one, such as a car stereo's chord through the car's body (a 187 Hz note held
+        0.75 s at 0.49-0.66 was a wrong-direction event: independent scene spiral64-4)."""
         n = max(self.cfg.sustain_hops, self.cfg.confirm_hops)
         if len(t.hits) < n:
             return False
@@ -261,7 +265,7 @@ class Tracker:
             return False
         pitches = [d.f0_hz[0] for d in recent]
         mid = float(np.median(pitches))
-        return all(abs(p / mid - 1) <= _VOICE for p in pitches)
+        return mid >= self.cfg.small_horn_min_f0_hz and all(abs(p / mid - 1) <= _VOICE for p in pitches)
 
     def _close(self, t: Track) -> None:
         tap = self._tap_beside_horn(t) if t.decided_at is None else None
