@@ -713,3 +713,23 @@ def test_a_weak_tap_at_a_decided_honks_place_and_pitch_extends_its_event_and_mak
     assert [c.t_end for c in _run(other_pitch)] == [10 * HOP]
     elsewhere = [*hops[:16], [replace(hops[16][0], azimuth_deg=14.0)]]
     assert [c.t_end for c in _run(elsewhere)] == [10 * HOP]
+
+
+def test_a_sound_taken_over_by_its_echo_elsewhere_is_placed_where_it_began():
+    def at(az: float, n: int, f0: float = 735.0) -> list[list[Detection]]:
+        return [[_det(az, 100.0, (f0,))] for _ in range(n)]
+
+    # Heard at 16° for 0.25 s, then at 30° (a façade's image) for the rest of the horn.
+    fates: list[TrackFate] = []
+    closed = _run(at(16.0, 5) + at(30.0, 8), fates)
+    assert [c.hits[0][1].azimuth_deg for c in closed] == [16.0]
+    assert "later_arrival" in {f.fate for f in fates}
+    # Its onset hop at 16°, the image for eight hops, then 18° again: the image goes, 18° stays.
+    closed = _run(at(16.0, 1) + at(29.0, 8) + at(18.0, 3))
+    assert [c.hits[0][1].azimuth_deg for c in closed] == [18.0]
+    # An onset hop placed astray with nothing there after the horn: the horn stays.
+    closed = _run(at(-40.0, 1) + at(0.0, 8))
+    assert [c.hits[0][1].azimuth_deg for c in closed] == [0.0]
+    # Another vehicle taking over at another pitch: both are horns.
+    closed = _run(at(16.0, 5) + at(30.0, 8, f0=520.0))
+    assert sorted(c.hits[0][1].azimuth_deg for c in closed) == [16.0, 30.0]

@@ -28,7 +28,9 @@ playing a tune (`Tracker._melody`) is dropped too. The sweep tests that look pas
 are run again when it is released, with more of what followed it known. A track at another
 track's pitch, inside its time and not louder (beyond a dB), is that sound heard from
 elsewhere, not an event: a few hops localized astray (also of a track found no horn), or a
-façade's later reflection. So is a short tap whose tone, in a hop between its own, was placed
+façade's later reflection; and a track that takes over, at its pitch, from where the sound began
+elsewhere (`Tracker._later_arrival`): a façade's reflection outweighing the direct sound for a
+while, never at the onset. So is a short tap whose tone, in a hop between its own, was placed
 elsewhere and louder: its place is not known; and a track at the pitch of a square wave held
 just before it: that tone, its even places filled by another source an octave up.
 
@@ -285,8 +287,10 @@ class Tracker:
             if beside:  # one hop is too little to exempt a direction as a siren's (a horn beside it)
                 self._sirens = sirens
             self._tell(t.hits, t.t_start, t.t_end, reason)
-            # Kept a while: a few hops of its pitch localized elsewhere are no horn either.
-            self._dropped.append(t.hits)
+            # Kept a while: a few hops of its pitch localized elsewhere are no horn either. Not an
+            # echo: its pitch heard elsewhere, where the sound began, is the horn.
+            if reason != "later_arrival":
+                self._dropped.append(t.hits)
             return
         # Square-wave drive over the whole track, in the small horns' range (`_rejection` dropped
         # it below): an e-bike's buzzer horn unless it is a small horn held down; flagged, to be
@@ -422,6 +426,8 @@ class Tracker:
             return "near_siren"
         if self._square_before(t.hits):
             return "square_tone_filled"
+        if self._later_arrival(t.hits):  # before it is heard as a steady tone: it is none of its own
+            return "later_arrival"
         melody = self._melody(t.hits)
         # A steady tone (the siren tests passed), whatever is said below. Not a square wave: a
         # beeper or a buzzer, no car stereo's note (reversing beepers at 570-740 Hz taken for
@@ -439,6 +445,56 @@ class Tracker:
         if self._placed_apart(t.hits):
             return "placed_apart"
         return None
+
+    def _later_arrival(self, hits: list[tuple[float, Detection]]) -> bool:
+        """Is the track its sound arriving later, by a longer path, from where it was heard
+        first? Either it takes over, in the very next hop, from a steady track at its pitch more
+        than two gates away (`_heard`: decided, so not a hop placed astray), or it sits between
+        two stretches of its sound heard elsewhere: before its first hop, in one or two hops
+        (`_ONSET_HOPS`) after none (the sound's onset), and again in the hop after its last, both
+        within two gates of each other. Then the source is where the sound began.
+
+        Why: a reflection off a building across the road can outweigh the direct sound for a
+        while (the direct path and its road image cancel at some partials), but not at the onset,
+        when the echo's metres-longer path has not yet delivered it. A scooter's horn at 17° was
+        placed there for 0.25 s and at 29-34° (its façade image) for the rest (own validation
+        scene default-22, 32 ch); with 64 ch, at 17° in its first hop, at 29° for the next eight
+        and at 18° again for its last three: each 29° track was a wrong-direction event. A lone
+        onset hop is not enough: it is often placed astray (only part of its frames hold the
+        horn), and two real horns were dropped so (own busy-22 and default-17, their onset hops
+        40° and 50° off). A track whose own place was heard first is not touched."""
+        t0, first = hits[0]
+        t1 = hits[-1][0]
+        log = list(self._pitch_log)
+        i = next((k for k, c in enumerate(log) if abs(c[0] - t0) < 1e-6), None)
+        j = next((k for k, c in enumerate(log) if abs(c[0] - t1) < 1e-6), None)
+        if not i or j is None or j + 1 >= len(log):
+            return False
+
+        def same(dets: Iterable[Detection]) -> list[Detection]:
+            return [d for d in dets if any(abs(f / g - 1) <= _VOICE for f in d.f0_hz for g in first.f0_hz)]
+
+        far = 2 * self.cfg.gate_deg
+        before = log[i - 1][0]
+        if any(
+            abs(h[-1][0] - before) < 1e-6
+            and h[0][0] < t0
+            and same([h[-1][1]])
+            and _angle(h[-1][1], first) > far
+            for h in self._heard
+        ):
+            return True
+        onset: list[Detection] = []
+        k = i - 1
+        while k >= 0 and (here := same(log[k][2])):
+            if any(_angle(d, first) <= far for d in here):
+                return False  # the track's own place was heard there too
+            if i - k > _ONSET_HOPS:
+                return False  # held elsewhere longer than an echo takes to take over: another source
+            onset = here
+            k -= 1
+        after = same(log[j + 1][2])
+        return bool(onset) and any(_angle(a, o) <= far for a in after for o in onset)
 
     def _square_before(self, hits: list[tuple[float, Detection]]) -> bool:
         """Did a square wave sound at the track's pitch in each of the `_SQUARE_BEFORE` hops just
@@ -783,6 +839,7 @@ _SETTLE = 0.04  # pitch range below which a track's slope is not read as a sweep
 _SHORT_STEP = 0.05  # the same for a piece of two or three pitches
 _ONSET_STEP = 0.08  # the largest rise of a horn's pitch at its onset (simulated: 6-7 %)
 _VOICE = 0.03  # one voice's pitch over a track: Doppler and the pitch estimate's scatter
+_ONSET_HOPS = 2  # hops (0.1 s) an echo may take to outweigh the direct sound after the onset
 _HELD = 0.02  # a pitch held from one hop to the next (Doppler moves it < 1 %)
 _ARC = 0.03  # rise-and-fall (or fall-and-rise) of a wail's top (bottom)
 _SIREN_HOLD_S = 2.0  # a siren exempts its direction this long around the hops it was heard in
