@@ -243,6 +243,10 @@ def test_a_dual_tone_horn_read_one_voice_at_a_time_beside_a_siren_is_not_a_two_t
     # A hi-lo siren's turns, with the detector's other slot free, still take turns.
     siren = [([_det(-2.5, 100.0, (f,))], (f,)) for f in voices]
     assert _run_with_combs(siren) == []
+    # And with a van honking elsewhere in the other slot, when each tone is held 0.5 s: turns.
+    held = [664.0] * 10 + [930.0] * 10 + [664.0] * 10 + [930.0] * 10
+    siren = [([_det(1.0, 100.0, (f,))], (f, 352.0)) for f in held]
+    assert _run_with_combs(siren) == []
 
 
 def test_a_steady_stretch_of_a_siren_heard_sweeping_goes_with_it_and_a_horn_elsewhere_stays():
@@ -733,3 +737,14 @@ def test_a_sound_taken_over_by_its_echo_elsewhere_is_placed_where_it_began():
     # Another vehicle taking over at another pitch: both are horns.
     closed = _run(at(16.0, 5) + at(30.0, 8, f0=520.0))
     assert sorted(c.hits[0][1].azimuth_deg for c in closed) == [16.0, 30.0]
+
+
+def test_taps_held_in_one_track_settle_anew_at_each_onset_and_a_wails_bottom_does_not():
+    # A truck's air horn: two taps 0.1 s apart (the hangover holds them in one track), the
+    # second's onset 3 % under the first's held pitch, then rising as it settles.
+    first, second = [279.0, 283.0, 285.0, 285.5], [277.0, 279.5, 283.5, 287.0, 287.5]
+    taps = [*_pitched(3.5, first), [], [], *_pitched(3.5, second)]
+    assert len(_run(taps)) == 1
+    # The same pitches in one stretch fall and rise again like a wail's bottom: a siren.
+    bottom = _pitched(3.5, first + second)
+    assert _run(bottom) == []

@@ -853,6 +853,7 @@ _SIREN_DRIFT = 5.0  # °/s: how far from its last heard direction a siren may ha
 _HILO_RATIO = (1.12, 1.5)  # two-tone sirens: 1.2–1.4 (e.g. 450/600 Hz, 770/960 Hz)
 _HILO_RUN = 3  # hops (0.15 s) of one tone alone; a hi-lo siren holds each for 0.35–0.8 s
 _HILO_TURN = 8  # hops (0.4 s): two such runs, one tone then the other, are a whole turn
+_HILO_HOLD = 6  # hops (0.3 s): a tone held so, three times over, is a turn whatever else was read
 # A hop's time, the pitches of every comb read, the detections localized, and of those pitches
 # the square waves' (`HopObservation.square_pitches`).
 _Combs = tuple[float, tuple[float, ...], tuple[Detection, ...], tuple[float, ...]]
@@ -1227,7 +1228,23 @@ def _siren_like(
         settled = traj[0] < traj[1] and abs(_rate(times[k:], traj[k:])) <= max_rate / 2
         if not settled:
             return True
-    return arc and _arc(traj[1:]) >= _ARC  # the first pitch may be the onset's
+    return arc and _arc(_past_onsets(hits, times, traj)) >= _ARC
+
+
+def _past_onsets(hits: list[tuple[float, Detection]], times: np.ndarray, traj: np.ndarray) -> np.ndarray:
+    """The pitch trajectory without the first pitch of each stretch of the track: its first hop,
+    and the first after each gap of two hops or more (a new tap, bridged by the hangover).
+
+    Why: a horn's pitch settles anew at every onset, so a triple tap held in one track falls and
+    rises like a wail's bottom: a truck's air horn (279-287 Hz, two taps 0.1 s apart in one
+    track, the second's first pitch 277 Hz) was dropped as a siren, and its first tap with it
+    (independent scene spiral32-18). A wail's top or bottom lasts a second: one pitch fewer does
+    not hide it."""
+    t_hits = np.array([t for t, _ in hits])
+    step = float(np.diff(t_hits).min()) if len(t_hits) > 1 else 0.0
+    starts = [t_hits[0], *t_hits[1:][np.diff(t_hits) > 2.5 * step]] if step > 0 else [t_hits[0]]
+    drop = {int(np.searchsorted(times, t0 - 1e-9)) for t0 in starts}
+    return np.array([f for i, f in enumerate(traj) if i not in drop])
 
 
 def _near(hits: list[tuple[float, Detection]], siren: list[tuple[float, Detection]]) -> bool:
@@ -1274,16 +1291,28 @@ def _alternating_tones(hits: list[tuple[float, Detection]], log: Iterable[_Combs
         return any(at(f, k * tone) for tone in (lo, hi) for k in (1, 2, 3))
 
     read = {_hop_key(t): pitches for t, pitches, _, _ in log}
-    labels = []
+    labels, held = [], []
     for t, d in hits:
         has_lo = any(at(f, lo) for f in d.f0_hz)
         has_hi = any(at(f, hi) for f in d.f0_hz)
         if not (has_lo or has_hi):
             continue
+        label = "both" if has_lo and has_hi else ("lo" if has_lo else "hi")
+        held.append(label)
         third = any(not either(f) for f in read.get(_hop_key(t), ()))
         if third and not (has_lo and has_hi):
             continue
-        labels.append("both" if has_lo and has_hi else ("lo" if has_lo else "hi"))
+        labels.append(label)
+    # Each tone held for a third of a second, three times over, takes turns whatever else the
+    # detector read meanwhile: a dual-tone horn's voices, read one at a time because a third
+    # source took the other's slot, switch within a quarter of a second (the 317/389 Hz car
+    # above: runs of 4-5 hops). Why: a van honking beside an emergency vehicle took the second
+    # slot in most hops of the siren's 930/664 Hz turns (0.5 s each), which were then left out
+    # and the siren became a 2 s event (independent scene spiral32-16).
+    if held and held.count("both") <= 0.25 * len(held):
+        turns = [(k, len(list(g))) for k, g in itertools.groupby(x for x in held if x != "both")]
+        if sum(n >= _HILO_HOLD for _, n in turns) >= 3:
+            return True
     if not labels or labels.count("both") > 0.25 * len(labels):
         return False
     runs = [(k, len(list(g))) for k, g in itertools.groupby(x for x in labels if x != "both")]
