@@ -119,6 +119,19 @@ class ClosedTrack:
     taps: int = 1  # blasts merged into it (a double or triple tap)
     beside_horn: bool = False  # one strong hop beside a louder horn: kept only with a second tap
 
+    def join(
+        self,
+        merged: list[tuple[float, Detection]],
+        t_end: float,
+        wind: bool,
+        beam: list[tuple[int, np.ndarray]],
+    ) -> None:
+        """Take in a later blast of the same honk: `merged`, its hops and these in time order."""
+        self.t_end = max(self.t_end, t_end)
+        self.hits = merged
+        self.wind = self.wind or wind
+        self.beam = self.beam + beam
+
 
 @dataclass(frozen=True)
 class TrackFate:
@@ -321,10 +334,7 @@ class Tracker:
                     self._siren_heard(merged)
                     return
                 self._tell(c.hits, c.t_start, c.t_end, "joined_earlier_tap")
-                p.t_end = max(p.t_end, c.t_end)
-                p.hits = merged
-                p.wind = p.wind or c.wind
-                p.beam = p.beam + c.beam
+                p.join(merged, c.t_end, c.wind, c.beam)
                 if p.lone_buzzer and not c.lone_buzzer:  # the honk is decided with this tap
                     p.decided_at = c.decided_at
                 p.lone_buzzer = p.lone_buzzer and c.lone_buzzer
@@ -391,10 +401,7 @@ class Tracker:
                 if self._siren(merged, p.voices[0], arc=False):
                     return False
                 self._tell(t.hits, t.t_start, t.t_end, "joined_earlier_tap")
-                p.t_end = t.t_end
-                p.hits = merged
-                p.wind = p.wind or t.wind
-                p.beam = p.beam + t.beam
+                p.join(merged, t.t_end, t.wind, t.beam)
                 return True
         return False
 
@@ -464,10 +471,9 @@ class Tracker:
         horn), and two real horns were dropped so (own busy-22 and default-17, their onset hops
         40° and 50° off). A track whose own place was heard first is not touched."""
         t0, first = hits[0]
-        t1 = hits[-1][0]
         log = list(self._pitch_log)
-        i = next((k for k, c in enumerate(log) if abs(c[0] - t0) < 1e-6), None)
-        j = next((k for k, c in enumerate(log) if abs(c[0] - t1) < 1e-6), None)
+        index = {_hop_key(c[0]): k for k, c in enumerate(log)}
+        i, j = index.get(_hop_key(t0)), index.get(_hop_key(hits[-1][0]))
         if not i or j is None or j + 1 >= len(log):
             return False
 
@@ -475,9 +481,9 @@ class Tracker:
             return [d for d in dets if any(abs(f / g - 1) <= _VOICE for f in d.f0_hz for g in first.f0_hz)]
 
         far = 2 * self.cfg.gate_deg
-        before = log[i - 1][0]
+        before = _hop_key(log[i - 1][0])
         if any(
-            abs(h[-1][0] - before) < 1e-6
+            _hop_key(h[-1][0]) == before
             and h[0][0] < t0
             and same([h[-1][1]])
             and _angle(h[-1][1], first) > far
@@ -1309,14 +1315,20 @@ def _alternating_tones(hits: list[tuple[float, Detection]], log: Iterable[_Combs
     # above: runs of 4-5 hops). Why: a van honking beside an emergency vehicle took the second
     # slot in most hops of the siren's 930/664 Hz turns (0.5 s each), which were then left out
     # and the siren became a 2 s event (independent scene spiral32-16).
-    if held and held.count("both") <= 0.25 * len(held):
-        turns = [(k, len(list(g))) for k, g in itertools.groupby(x for x in held if x != "both")]
-        if sum(n >= _HILO_HOLD for _, n in turns) >= 3:
-            return True
+    turns = _one_tone_runs(held)
+    if sum(n >= _HILO_HOLD for n in turns) >= 3:
+        return True
+    runs = _one_tone_runs(labels)
+    return sum(n >= _HILO_RUN for n in runs) >= 3 or sum(n >= _HILO_TURN for n in runs) >= 2
+
+
+def _one_tone_runs(labels: list[str]) -> list[int]:
+    """Lengths of the runs of one tone alone ("lo" or "hi") in a track's hop labels, hops with
+    both skipped; none where the two sound together in more than a quarter of the hops (a
+    dual-tone horn, not a siren taking turns)."""
     if not labels or labels.count("both") > 0.25 * len(labels):
-        return False
-    runs = [(k, len(list(g))) for k, g in itertools.groupby(x for x in labels if x != "both")]
-    return sum(n >= _HILO_RUN for _, n in runs) >= 3 or sum(n >= _HILO_TURN for _, n in runs) >= 2
+        return []
+    return [len(list(g)) for _, g in itertools.groupby(x for x in labels if x != "both")]
 
 
 def _arc(pitches: np.ndarray) -> float:
