@@ -11,8 +11,8 @@ Tracks are kept per direction so two horns at once make two events, and a vehicl
 while honking stays one track (the gate follows the last position). A second blast from the
 same direction within `merge_gap_s` (a double or triple tap) joins the first event: one honk,
 one fine; so does one read under the threshold there at the honk's pitch, which alone would be
-no event (`Tracker._join_weak_tap`). A track whose pitch glides, rises and falls, or steps like a siren's (and taps that
-do so together), whose pitch lies on a sweep the detector read in the hops around it (through
+no event (`Tracker._join_weak_tap`). A track whose pitch glides, rises and falls, or steps
+like a siren's (and taps that do so together), whose pitch lies on a sweep the detector read in the hops around it (through
 an octave slip of its comb search, once the sweep is under way), whose two pitches take turns
 like a hi-lo siren's (or whose one pitch takes its turn between another tone's unlocalized turns), or
 whose even partials stay well below the odd ones over the whole track, or are missing in most
