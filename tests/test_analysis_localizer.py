@@ -38,6 +38,27 @@ def _one_horn(profile, f0_hz, t0, az, el, dist, duration_s, seed):
     return render(profile.array.positions_m, FS, duration_s, [(tone, t0, az, el, dist)], noise_rms=3e-3)
 
 
+def test_a_finer_grid_is_searched_coarse_to_fine_and_maps_at_the_lobe_spacing(pole32):
+    """A grid three times finer than the default: lobes are found on every third point and climbed
+    on the fine grid, so the horn is placed as well; the event's sound map is the lobe-level map
+    (every third row and column), which peaks at the horn."""
+    from edge.analysis.grid import default_step_deg
+
+    cfg = build_config().localizer
+    lobe = default_step_deg(pole32.array.positions_m, cfg.coarse_max_hz, cfg.speed_of_sound)
+    x = _one_horn(pole32, 410, 0.4, 9.0, -7.5, 20.0, duration_s=1.6, seed=3)
+    an, (e,) = _run(pole32, x, [f"localizer.coarse_step_deg={lobe / 3}"])
+    assert an.localizer.stride == 3
+    assert angle_deg(e.azimuth_deg, e.elevation_deg, 9.0, -7.5) < 0.3
+    sm = e.sound_map
+    np.testing.assert_allclose(np.diff(sm.azimuth_deg), 3 * an.localizer.step, rtol=1e-6)
+    assert set(sm.azimuth_deg) <= set(an.grid.azimuth_deg) and set(sm.elevation_deg) <= set(
+        an.grid.elevation_deg
+    )
+    r, c = np.unravel_index(int(np.argmax(sm.power_db)), sm.power_db.shape)
+    assert angle_deg(float(sm.azimuth_deg[c]), float(sm.elevation_deg[r]), 9.0, -7.5) < lobe
+
+
 @pytest.mark.parametrize("method", ["das", "phat", "clean-sc"])
 def test_single_horn_found_where_it_is(pole32, method):
     x = _one_horn(pole32, 410, 0.4, 9.0, -7.5, 20.0, duration_s=1.6, seed=3)

@@ -341,11 +341,11 @@ class Analyzer:
             inside = bool(self.camera.in_frame(uv[None, :])[0])
         smap = None
         if best.sound_map is not None:
-            values = best.sound_map.values()
+            values = best.sound_map.values
             p = np.maximum(values, values.max() * 1e-4)
             smap = SoundMap(
-                azimuth_deg=self.grid.azimuth_deg,
-                elevation_deg=self.grid.elevation_deg,
+                azimuth_deg=best.sound_map.azimuth_deg,
+                elevation_deg=best.sound_map.elevation_deg,
                 power_db=(10 * np.log10(p / p.max())).astype(np.float32),
                 band_hz=(float(self.cfg.detector.f0_min_hz), float(self.cfg.localizer.coarse_max_hz)),
                 method=self.cfg.localizer.method,

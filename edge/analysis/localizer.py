@@ -19,9 +19,11 @@ bins below `coarse_max_hz`; each candidate is then refined by a shrinking local 
 bins, and a parabola through the last 3×3 gives the sub-grid peak. Lobes are found at a third of
 the main lobe at `coarse_max_hz` (the default spacing): on a finer grid only every `stride`-th
 point is evaluated everywhere, and the full grid only around the lobes found there (hill-climbed
-to a local maximum), so the cost grows with the log of the resolution, not its square; the full
-map is computed only when an event asks for its sound map. Every refinement patch lies on a
-lattice anchored at a grid point, so a horn that stays put reuses its patches' steering.
+to a local maximum), so the cost grows with the log of the resolution, not its square. The
+event's sound map is then the lobe-level map, already computed: at a third of the main lobe it
+holds all the picture can show (it is the default grid's spacing), and the full map would cost an
+exhaustive search per event. Every refinement patch lies on a lattice anchored at a grid point,
+so a horn that stays put reuses its patches' steering.
 """
 
 from __future__ import annotations
@@ -172,23 +174,14 @@ class _Lattice:
     power: float
 
 
+@dataclass(frozen=True)
 class CoarseMap:
-    """The coarse map of one comb: computed at once on an exhaustive search, or on demand (for the
-    event's sound map) from the snapshots it needs when the search was coarse-to-fine."""
+    """The map on which one comb's lobes were found: (n_el, n_az) linear power (may dip below 0:
+    diagonal removed) on the grid's rows and columns given by the two axes."""
 
-    def __init__(self, values: np.ndarray | None, loc: Localizer | None = None, args: tuple = ()) -> None:
-        self._values = values
-        self._loc = loc
-        self._args = args
-
-    def values(self) -> np.ndarray:
-        """(n_el, n_az) linear power (may dip below 0: diagonal removed)."""
-        if self._values is None:
-            assert self._loc is not None
-            bins, x, signs, w, m = self._args
-            a = self._loc.cache_full.get(bins)
-            self._values = self._loc._power(a, x, signs, w, m).reshape(self._loc.grid.shape)
-        return self._values
+    values: np.ndarray
+    azimuth_deg: np.ndarray
+    elevation_deg: np.ndarray
 
 
 class Localizer:
@@ -215,17 +208,14 @@ class Localizer:
         az, el = grid.points()
         budget = config.steering_cache_mb
         if self.stride == 1:
-            self.cache0 = self.cache_full = SteeringCache(
-                self.model, az, el, grid.distance_m, self.freqs, 0.75 * budget
-            )
             self._rows0, self._cols0 = np.arange(grid.shape[0]), np.arange(grid.shape[1])
         else:
             self._rows0 = _sub_index(grid.shape[0], self.stride)
             self._cols0 = _sub_index(grid.shape[1], self.stride)
-            g0 = (self._rows0[:, None] * grid.shape[1] + self._cols0[None, :]).ravel()
-            d0 = None if grid.distance_m is None else grid.distance_m[g0]
-            self.cache0 = SteeringCache(self.model, az[g0], el[g0], d0, self.freqs, 0.15 * budget)
-            self.cache_full = SteeringCache(self.model, az, el, grid.distance_m, self.freqs, 0.6 * budget)
+        g0 = (self._rows0[:, None] * grid.shape[1] + self._cols0[None, :]).ravel()
+        d0 = None if grid.distance_m is None else grid.distance_m[g0]
+        self.cache0 = SteeringCache(self.model, az[g0], el[g0], d0, self.freqs, 0.75 * budget)
+        self._az0, self._el0 = grid.azimuth_deg[self._cols0], grid.elevation_deg[self._rows0]
         self.patches = PatchCache(self.model, focus, self.freqs, 0.25 * budget)
         self.points_evaluated = 0  # grid points steered so far (coarse + local), for the benchmark
 
@@ -397,15 +387,15 @@ class Localizer:
 
         Exhaustive when `stride` is 1. Otherwise the lobes are found on every `stride`-th point and
         each is climbed on the full grid (only the points around it evaluated); the floor is then
-        the median of the sub-grid, and the full map is computed only if asked for.
+        the median of the sub-grid, and the map returned is the sub-grid's.
         """
         a0 = self.cache0.stacked(bins)
         m0 = self._power(a0, x, signs, w, m).reshape(len(self._rows0), len(self._cols0))
+        cmap = CoarseMap(m0, self._az0, self._el0)
         per_point = 8.0 * len(bins) * x.shape[1] * x.shape[2]
         self.points_evaluated += m0.size
         top = float(m0.max())
         if self.stride == 1:
-            cmap = CoarseMap(m0)
             same = self._same_as(known, *np.unravel_index(int(np.argmax(m0)), m0.shape))
             if same is not None:
                 return cmap, [], top, 0.0, per_point * m0.size, same
@@ -415,7 +405,6 @@ class Localizer:
             order = np.argsort(m0[is_max])[::-1][: self.cfg.candidates]
             cands = [(int(rows[i]), int(cols[i]), float(m0[rows[i], cols[i]])) for i in order]
             return cmap, cands, top, floor, per_point * m0.size, None
-        cmap = CoarseMap(None, self, (bins, x, signs, w, m))
         pre = self._diag(x, signs)
         seen: dict[int, float] = {}
         found: dict[tuple[int, int], float] = {}

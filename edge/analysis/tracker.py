@@ -68,7 +68,7 @@ class Detection:
     f0_hz: tuple[float, ...]
     level_db: float | None
     distance_m: float | None
-    sound_map: CoarseMap | None = None  # computed when the event asks for it
+    sound_map: CoarseMap | None = None  # the map the hop's lobes were found on
     even_deficit_db: float = 0.0
     odd_only: bool = False  # the detector's flag: even partials missing or well below the odd ones
     road: RoadSnapshot | None = None  # this hop's data for the event's road fit (edge.analysis.road)
