@@ -15,7 +15,7 @@ def test_a_lighter_horn_duty_asks_for_fewer_maps():
     assert light["rtf"] > 0 and light["coarse_points"] >= 4000
 
 
-@pytest.mark.parametrize("argv", [["--horn-duty", "0.9"], ["--horn-duty", "0.05"], ["--seconds", "0"]])
+@pytest.mark.parametrize("argv", [["--horn-duty", "0.9"], ["--horn-duty", "0.2", "0.05"], ["--seconds", "0"]])
 def test_bench_refuses_bad_options(argv, capsys):
     assert main(["bench", "--no-acoular", *argv]) != 0
     assert "must be between" in capsys.readouterr().err
