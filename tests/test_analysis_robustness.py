@@ -77,6 +77,28 @@ def test_wind_marks_events_and_suspends_enforcement(prof):
     assert not infos[-1].wind and calm[0].conditions == ()
 
 
+def test_converter_dc_offsets_and_infrasound_drift_are_not_wind(prof):
+    """Each channel with its own DC offset (up to 1 % of full scale, as I²S MEMS microphones
+    deliver) and its own drift below 20 Hz, all uncorrelated between microphones and far louder
+    than the street at those frequencies: no wind, no channel called noisy, the horn is evidence."""
+    from scipy.signal import butter, sosfilt
+
+    rng = np.random.default_rng(24)
+    x = render(
+        prof.array.positions_m,
+        FS,
+        1.5,
+        [(2 * harmonic_tone(430, 0.8, FS, rng), 0.4, 7.0, -6.0, 20.0)],
+        noise_rms=3e-3,
+    )
+    offsets = rng.uniform(-0.01, 0.01, x.shape[1])
+    drift = sosfilt(butter(2, 8, fs=FS, output="sos"), rng.standard_normal(x.shape), axis=0) * 0.05
+    events, infos = _run(prof, (x + offsets + drift).astype(np.float32))
+    assert not any(i.wind for i in infos)
+    assert infos[-1].healthy_channels == x.shape[1]
+    assert len(events) == 1 and events[0].conditions == () and events[0].enforceable
+
+
 @pytest.mark.parametrize(
     "name,signal",
     [

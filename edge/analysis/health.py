@@ -6,6 +6,15 @@ turbulence at each microphone's port: loud at low frequency and uncorrelated bet
 microphones, where real sound at those wavelengths (metres) is nearly identical across the
 array. Its signature is a low coherent-to-incoherent power ratio in the low band; while it lasts,
 horn events are still reported but carry the "wind" condition, which suspends enforcement.
+
+Both judgements leave out the converters' DC offsets. A Hann window spreads a constant over
+bins 0 and 1 only (bin 1 gets −½ of bin 0), and the offset differs from channel to channel, so it
+is loud and uncorrelated exactly like wind: the level skips both bins, and the wind band's bin 1
+is taken as X[1] + X[0]/2, which holds no constant. I²S MEMS microphones commonly carry offsets
+of up to a percent of full scale; with the plain bin 1, offsets of ±0.01 marked every horn of a
+scene "wind" (no evidence at all), and the independent simulator's per-microphone drift below
+20 Hz marked 5 of its 46 events "wind" (independent scenes 32 ch seeds 1-10, 64 ch 1-12) though
+no wind blew.
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ class ChannelHealth:
         self._alpha = 1.0 - np.exp(-hop_s / config.level_time_constant_s)
         self._wind_alpha = 1.0 - np.exp(-hop_s / config.wind_time_constant_s)
         lo, hi = config.wind_band_hz
-        self._wind_bins = np.flatnonzero((freqs_hz >= lo) & (freqs_hz <= hi))
+        self._wind_bins = np.flatnonzero((freqs_hz >= lo) & (freqs_hz <= hi) & (freqs_hz > 0))
         self._mid_bins = np.flatnonzero((freqs_hz >= 1000.0) & (freqs_hz <= 4000.0))
         self._level: np.ndarray | None = None
         self._coherence: float | None = None
@@ -42,7 +51,7 @@ class ChannelHealth:
         """Update from one hop's spectra (F, M, K) and their power summed over snapshots (F, M)
         (computed once per hop by the caller, who needs it too); return which channels to trust now."""
         k = spectra.shape[2]
-        ms = power_fm.sum(0) * (power_scale / k)  # (M,) mean square
+        ms = power_fm[2:].sum(0) * (power_scale / k)  # (M,) mean square above the DC offset's bins
         db = 10 * np.log10(np.maximum(ms, 1e-20))
         self._level = db if self._level is None else self._level + self._alpha * (db - self._level)
         ref = float(statistics.median(self._level.tolist()))  # (np.median's overhead is most of this step)
@@ -51,9 +60,11 @@ class ChannelHealth:
         )
         if healthy.sum() < 2:
             healthy = np.ones(self.channels, bool)  # nothing to compare against: trust all rather than none
-        low = spectra[self._wind_bins][:, healthy]  # (Fw, Mh, K)
+        low = spectra[self._wind_bins][:, healthy]  # (Fw, Mh, K), a copy
+        if self._wind_bins.size and self._wind_bins[0] == 1:
+            low[0] += 0.5 * spectra[0][healthy]  # the DC offset's share of bin 1 taken out
         m = low.shape[1]
-        low_power = float(power_fm[self._wind_bins][:, healthy].sum())
+        low_power = float((low.real**2 + low.imag**2).sum())
         coherent = (np.abs(low.sum(1)) ** 2).sum()
         incoherent = m * low_power
         ratio = float(coherent / incoherent) if incoherent > 0 else 1.0
