@@ -64,7 +64,10 @@ class StreamingStft:
         self.freqs = freqs[: self.n_bins]
         n = np.arange(self.frame)
         self.window = (0.5 - 0.5 * np.cos(2 * np.pi * n / self.frame)).astype(np.float32)
-        self._window_col = self.window[:, None]
+        # The window spread over the channels (0.6 MB at 64): a plain elementwise product is
+        # about twice as fast as broadcasting a column, twice per hop.
+        self._window_full = np.ascontiguousarray(np.broadcast_to(self.window[:, None], (self.frame, channels)))
+        self._ones = np.ones((1, 0), np.float32)  # row of ones for the finiteness sum (sized per block)
         # One windowed-frame buffer, reused rather than allocated per frame (0.6 MB at 64 channels).
         self._frame = np.empty((self.frame, channels), np.float32)
         # Mean-square of the signal from the one-sided power of a windowed frame (Parseval).
@@ -85,10 +88,12 @@ class StreamingStft:
                 f"audio block must have shape (frames, {self.channels}), got {tuple(block.shape)}"
             )
         block = block.astype(np.float32, copy=False)
-        if not np.all(np.isfinite(block)):
+        n_old = len(self._buf)
+        self._buf = np.concatenate([self._buf, block]) if n_old else block.copy()
+        new = self._buf[n_old:]
+        if not np.isfinite(self._column_sums(new)).all():
             # A glitching converter must not poison the spectra of every later hop.
-            block = np.nan_to_num(block, nan=0.0, posinf=0.0, neginf=0.0)
-        self._buf = np.concatenate([self._buf, block]) if len(self._buf) else block.copy()
+            np.nan_to_num(new, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
         hops = []
         need = self.hop + self.advance  # the last frame of a hop ends `advance` into the next hop
         while True:
@@ -101,7 +106,7 @@ class StreamingStft:
             spec = np.empty((self.n_bins, self.channels, self.snapshots), np.complex64)
             for k in range(self.snapshots):
                 frame = np.multiply(
-                    seg[k * self.advance : k * self.advance + self.frame], self._window_col, out=self._frame
+                    seg[k * self.advance : k * self.advance + self.frame], self._window_full, out=self._frame
                 )
                 spec[:, :, k] = sfft.rfft(frame, axis=0, workers=1, overwrite_x=True)[: self.n_bins]
             hops.append(
@@ -120,3 +125,11 @@ class StreamingStft:
             self._buf = self._buf[drop:]
             self._buf_start += drop
         return hops
+
+    def _column_sums(self, x: np.ndarray) -> np.ndarray:
+        """Σ over rows of `x` (frames, channels) as one matrix-vector product: a NaN or ±inf sample
+        makes its channel's sum non-finite, and the product reads the block once, at memory
+        speed, where `np.isfinite(x).all()` builds a boolean copy of it first."""
+        if self._ones.shape[1] != len(x):
+            self._ones = np.ones((1, len(x)), np.float32)
+        return self._ones @ x
