@@ -66,7 +66,9 @@ class StreamingStft:
         self.window = (0.5 - 0.5 * np.cos(2 * np.pi * n / self.frame)).astype(np.float32)
         # The window spread over the channels (0.6 MB at 64): a plain elementwise product is
         # about twice as fast as broadcasting a column, twice per hop.
-        self._window_full = np.ascontiguousarray(np.broadcast_to(self.window[:, None], (self.frame, channels)))
+        self._window_full = np.ascontiguousarray(
+            np.broadcast_to(self.window[:, None], (self.frame, channels))
+        )
         self._ones = np.ones((1, 0), np.float32)  # row of ones for the finiteness sum (sized per block)
         # One windowed-frame buffer, reused rather than allocated per frame (0.6 MB at 64 channels).
         self._frame = np.empty((self.frame, channels), np.float32)
