@@ -82,3 +82,19 @@ def test_dropped_blocks_keep_stream_time(scene_audio):
     events += an.flush()
     late = [e for e in events if e.t_start > 1.0]
     assert len(late) == 1 and abs(late[0].t_start - 1.2) < 0.1
+
+
+def test_a_capture_gap_does_not_make_a_steady_sound_new():
+    """A machine's steady whine (a harmonic comb, on all along) is learnt as background. A second
+    of dropped blocks is filled with zeros; after it the whine must not come back as a new horn:
+    the backgrounds restart from the first hop with signal instead of climbing back from silence
+    at a few dB per second. Without a gap the scene makes no event either."""
+    prof = load_profile("pole-spiral32")
+    rng = np.random.default_rng(12)
+    whine = 2 * harmonic_tone(410, 7.0, FS, rng)
+    # Cut after the whine has reached the array: it is on from the stream's first sample.
+    audio = render(prof.array.positions_m, FS, 7.0, [(whine, 0.0, 5.0, -6.0, 20.0)], noise_rms=3e-3)[FS:]
+    whole = _events(prof, audio, 4800)
+    an = Analyzer(build_config(), prof.array.positions_m, FS, camera=prof.camera)
+    events = an.feed(audio[: 2 * FS], 0) + an.feed(audio[3 * FS :], 3 * FS) + an.flush()
+    assert whole == [] and events == []

@@ -21,7 +21,7 @@ from edge.analysis.config import AnalysisConfig
 from edge.analysis.detection_beams import DetectionBeams, beams_separate
 from edge.analysis.events import HornEvent, SoundMap
 from edge.analysis.grid import FocusModel, default_step_deg, make_grid, view_bounds
-from edge.analysis.harmonics import HarmonicDetector, HarmonicFamily
+from edge.analysis.harmonics import HarmonicDetector, HarmonicEvidence, HarmonicFamily
 from edge.analysis.health import ChannelHealth
 from edge.analysis.levels import a_weighting_power, spl_db
 from edge.analysis.localizer import Localizer
@@ -193,8 +193,12 @@ class Analyzer:
         health = self.health.update(hop.spectra, power_fm, self.stft.power_scale)
         healthy = health.healthy
         power = power_fm[:, healthy].sum(1) / (int(healthy.sum()) * hop.spectra.shape[2])
-        beamed = self.beams.power(hop.spectra, healthy) if self.beams is not None else None
-        evidence, background = self.detector.update(power, beamed)
+        if health.silent:  # no signal: nothing to detect, and no background to learn from it
+            self.detector.restart()
+            evidence, background = HarmonicEvidence(()), power
+        else:
+            beamed = self.beams.power(hop.spectra, healthy) if self.beams is not None else None
+            evidence, background = self.detector.update(power, beamed)
         detections = []
         for i, fam in enumerate(evidence.families):
             if fam.score < self.cfg.detector.release:

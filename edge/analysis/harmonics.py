@@ -32,6 +32,7 @@ from edge.analysis.config import DetectorConfig
 
 _FIRST = 8  # partials that count for the decision
 _BACKGROUND_RISE_DB_PER_S = 3.0
+_SETTLE_HOPS = 2  # after digital silence: hops whose frames may still hold some of it
 _OCTAVE_UP_DB = 10.0  # even partials this far above the odd ones' places: the comb is an octave up
 
 
@@ -80,6 +81,7 @@ class HarmonicDetector:
         self._rise = 10 ** (_BACKGROUND_RISE_DB_PER_S * hop_s / 10)
         self._background: np.ndarray | None = None
         self._detect_background: np.ndarray | None = None
+        self._settle = 0  # hops left, after a restart, whose spectrum is the background as it stands
         self._median_width = max(5, round(300.0 / self.df) | 1)
         step = 2.0  # the comb only has to land within a bin at the 8th partial; the pitch is refined after
         self.f0_grid = np.arange(config.f0_min_hz, config.f0_max_hz + step, step)
@@ -88,6 +90,18 @@ class HarmonicDetector:
         self._avail = (fh <= config.band_max_hz) & (fh < self.freqs[-1])
         self._lo, self._hi = self._neighbours(fh, len(self.freqs))
 
+    def restart(self) -> None:
+        """Forget the slow backgrounds, as at the start of a stream. Why: they follow the spectrum
+        down at once and up by only `_BACKGROUND_RISE_DB_PER_S`, so after a stretch of digital
+        silence (a capture gap filled with zeros, a file that starts silent) they would take
+        minutes to climb back to the street's level, and every tonal sound in between would be
+        "new": 2 s of zeros before an independent scene gave a false event and stretched a real
+        one by 0.8 s. The first `_SETTLE_HOPS` hops with signal again are taken whole as the
+        background (nothing is detected in them): their frames still straddle the silence."""
+        self._background = None
+        self._detect_background = None
+        self._settle = _SETTLE_HOPS
+
     def update(
         self, power: np.ndarray, beamed: np.ndarray | None = None
     ) -> tuple[HarmonicEvidence, np.ndarray]:
@@ -95,6 +109,10 @@ class HarmonicDetector:
         mean |X|²; `beamed` (the lowest bins, from `DetectionBeams`) replaces it there for the comb
         search."""
         p = np.maximum(np.asarray(power, dtype=float), 1e-30)
+        if self._settle:
+            self._settle -= 1
+            self._background = None
+            self._detect_background = None
         self._background = _slow_floor(p, self._background, self._rise)
         if beamed is not None and len(beamed):
             cut = len(beamed)  # two noise floors: each part is compared with its own neighbours

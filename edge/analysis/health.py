@@ -26,6 +26,10 @@ import numpy as np
 
 from edge.analysis.config import HealthConfig
 
+# A hop whose every channel is below this carries no signal: a capture gap filled with zeros or
+# digital silence at the head of a file. Real microphones' self-noise sits 30 dB above it.
+SILENT_DBFS = -120.0
+
 
 @dataclass(frozen=True)
 class HealthState:
@@ -33,6 +37,7 @@ class HealthState:
     level_db: np.ndarray  # (M,) smoothed channel level, dB re digital full scale
     wind: bool
     low_band_coherence: float
+    silent: bool = False  # no channel carries any signal this hop (see `SILENT_DBFS`)
 
 
 class ChannelHealth:
@@ -85,4 +90,5 @@ class ChannelHealth:
             level_db=self._level.copy(),
             wind=coherence < self.cfg.wind_coherence_max,
             low_band_coherence=coherence,
+            silent=float(db.max()) < SILENT_DBFS,
         )
