@@ -63,6 +63,10 @@ class ChannelHealth:
         healthy = (self._level > ref - self.cfg.dead_below_median_db) & (
             self._level < ref + self.cfg.noisy_above_median_db
         )
+        # A glitch (a click, a converter's bit error) is too short to move the smoothed level but
+        # lifts its hop in every bin: that channel sits this hop out. A sound reaches every
+        # microphone within a few dB, so no source does this.
+        healthy &= db < float(statistics.median(db.tolist())) + self.cfg.noisy_above_median_db
         if healthy.sum() < 2:
             healthy = np.ones(self.channels, bool)  # nothing to compare against: trust all rather than none
         low = spectra[self._wind_bins][:, healthy]  # (Fw, Mh, K), a copy
