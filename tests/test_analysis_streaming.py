@@ -98,3 +98,14 @@ def test_a_capture_gap_does_not_make_a_steady_sound_new():
     an = Analyzer(build_config(), prof.array.positions_m, FS, camera=prof.camera)
     events = an.feed(audio[: 2 * FS], 0) + an.feed(audio[3 * FS :], 3 * FS) + an.flush()
     assert whole == [] and events == []
+
+
+def test_a_recorder_gain_step_does_not_make_a_steady_sound_new():
+    """The recorder's gain jumps by 15 dB (a gain step, automatic gain control): every bin rises
+    alike, the backgrounds follow at once, and the machine's steady whine stays background."""
+    prof = load_profile("pole-spiral32")
+    rng = np.random.default_rng(13)
+    whine = 2 * harmonic_tone(410, 7.0, FS, rng)
+    audio = render(prof.array.positions_m, FS, 7.0, [(whine, 0.0, 5.0, -6.0, 20.0)], noise_rms=3e-3)[FS:]
+    audio[int(2.5 * FS) :] *= np.float32(10 ** (15 / 20))
+    assert _events(prof, audio, 4800) == []

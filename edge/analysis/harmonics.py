@@ -32,6 +32,8 @@ from edge.analysis.config import DetectorConfig
 
 _FIRST = 8  # partials that count for the decision
 _BACKGROUND_RISE_DB_PER_S = 3.0
+_CATCH_UP_DB = 12.0  # see `_flat_rise`
+_CATCH_UP = 10 ** (_CATCH_UP_DB / 10)
 _SETTLE_HOPS = 2  # after digital silence: hops whose frames may still hold some of it
 _OCTAVE_UP_DB = 10.0  # even partials this far above the odd ones' places: the comb is an octave up
 
@@ -109,6 +111,8 @@ class HarmonicDetector:
         mean |X|²; `beamed` (the lowest bins, from `DetectionBeams`) replaces it there for the comb
         search."""
         p = np.maximum(np.asarray(power, dtype=float), 1e-30)
+        if self._background is not None and _flat_rise(p, self._background * self._rise, self.band):
+            self.restart()
         if self._settle:
             self._settle -= 1
             self._background = None
@@ -349,6 +353,20 @@ def _slow_floor(p: np.ndarray, floor: np.ndarray | None, rise: float) -> np.ndar
     """Per-bin background: follows the spectrum down at once and up only slowly (`rise` per hop),
     so a horn that starts stands out against it for seconds."""
     return p.copy() if floor is None else np.minimum(p, floor * rise)
+
+
+def _flat_rise(p: np.ndarray, floor: np.ndarray, band: np.ndarray) -> bool:
+    """Does even the quietest tenth of the band's bins stand `_CATCH_UP_DB` above the background?
+
+    Why: a recorder's gain step or automatic gain control, or a fade-in, lifts every bin alike,
+    and the background, rising a few dB per second, would leave every tonal sound "new" for
+    seconds (a +15 dB gain step in independent spiral32-2 made a false event). No sound lifts the
+    quietest tenth that far: a siren a few metres away lifted it by 9 dB at most on the
+    independent scenes. The detector then starts afresh, as after silence.
+    """
+    ratio = p[band] / np.maximum(floor[band], 1e-30)
+    k = len(ratio) // 10
+    return float(np.partition(ratio, k)[k]) > _CATCH_UP
 
 
 def _harmonically_related(a: float, b: float, tol: float = 0.03) -> bool:
