@@ -121,6 +121,27 @@ def test_a_clicking_channel_sits_out_the_hops_it_clicks_in(prof):
     assert abs(events[0].t_start - clean[0].t_start) < 0.06 and abs(events[0].t_end - clean[0].t_end) < 0.06
 
 
+def test_a_dropped_converter_line_sits_out_while_it_reads_zeros(prof):
+    """Half the array (one converter's lines) reads zeros for 0.3 s in the middle of the horn,
+    before the smoothed levels have noticed: those channels sit those hops out, the others carry
+    on, and the horn is placed as with the whole array."""
+    rng = np.random.default_rng(26)
+    x = render(
+        prof.array.positions_m,
+        FS,
+        1.5,
+        [(2 * harmonic_tone(430, 0.8, FS, rng), 0.4, 7.0, -6.0, 20.0)],
+        noise_rms=3e-3,
+    )
+    clean, _ = _run(prof, x)
+    x[int(0.6 * FS) : int(0.9 * FS), :16] = 0.0
+    events, infos = _run(prof, x)
+    assert min(i.healthy_channels for i in infos) == 16
+    assert len(clean) == len(events) == 1
+    assert angle_deg(events[0].azimuth_deg, events[0].elevation_deg, 7.0, -6.0) < 0.3
+    assert abs(events[0].t_start - clean[0].t_start) < 0.06 and abs(events[0].t_end - clean[0].t_end) < 0.06
+
+
 @pytest.mark.parametrize(
     "name,signal",
     [

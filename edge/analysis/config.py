@@ -127,7 +127,9 @@ class TrackerConfig(_Section):
 
 
 class HealthConfig(_Section):
-    """Per-channel health (dead/noisy from levels against the array median) and wind (low-band coherence)."""
+    """Per-channel health (dead/noisy from levels against the array's typical level, its upper
+    quartile: the names keep "median" from before a dropped converter line was seen to fool it)
+    and wind (low-band coherence)."""
 
     dead_below_median_db: float = Field(25.0, gt=0)
     noisy_above_median_db: float = Field(10.0, gt=0)

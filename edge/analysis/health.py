@@ -19,7 +19,6 @@ no wind blew.
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,14 +58,20 @@ class ChannelHealth:
         ms = power_fm[2:].sum(0) * (power_scale / k)  # (M,) mean square above the DC offset's bins
         db = 10 * np.log10(np.maximum(ms, 1e-20))
         self._level = db if self._level is None else self._level + self._alpha * (db - self._level)
-        ref = float(statistics.median(self._level.tolist()))  # (np.median's overhead is most of this step)
+        # The reference is the level most live channels have, the upper quartile rather than the
+        # median: a dropped converter line can silence half the array at once, and against the
+        # median the other half would then be called noisy.
+        q = 3 * len(db) // 4
+        ref = float(np.partition(self._level, q)[q])
         healthy = (self._level > ref - self.cfg.dead_below_median_db) & (
             self._level < ref + self.cfg.noisy_above_median_db
         )
-        # A glitch (a click, a converter's bit error) is too short to move the smoothed level but
-        # lifts its hop in every bin: that channel sits this hop out. A sound reaches every
+        # The same test on this hop alone. A glitch (a click, a bit error) is too short to move the
+        # smoothed level but lifts its hop in every bin; a line that drops out reads zeros before
+        # its smoothed level has fallen. Either channel sits the hop out. A sound reaches every
         # microphone within a few dB, so no source does this.
-        healthy &= db < float(statistics.median(db.tolist())) + self.cfg.noisy_above_median_db
+        now = float(np.partition(db, q)[q])
+        healthy &= (db < now + self.cfg.noisy_above_median_db) & (db > now - self.cfg.dead_below_median_db)
         if healthy.sum() < 2:
             healthy = np.ones(self.channels, bool)  # nothing to compare against: trust all rather than none
         low = spectra[self._wind_bins][:, healthy]  # (Fw, Mh, K), a copy

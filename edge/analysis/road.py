@@ -62,8 +62,14 @@ def pool_by_bin(snapshots: list[RoadSnapshot]) -> tuple[np.ndarray, np.ndarray, 
     Each hop's strongest bin per partial, the same bin of several hops stacked as more snapshots
     (absent ones zero, adding nothing). A steady horn puts its partials in the same bins hop after
     hop, so a per-event fit steers a handful of frequencies, not one set per hop. `healthy`: the
-    microphones healthy in every pooled hop. B is 0 when no hop holds a partial."""
+    microphones healthy in every pooled hop (or, when fewer than two are, in the first hop, whose
+    like are then the only ones pooled). B is 0 when no hop holds a partial."""
     healthy = np.logical_and.reduce([s.healthy for s in snapshots])
+    if healthy.sum() < 2:
+        # The array changed under the event (a converter line dropped out and came back): the
+        # hops that share the first hop's microphones, rather than none at all.
+        snapshots = [s for s in snapshots if np.array_equal(s.healthy, snapshots[0].healthy)]
+        healthy = snapshots[0].healthy
     per_bin: dict[int, list[np.ndarray]] = {}
     weight: dict[int, float] = {}
     for s in snapshots:

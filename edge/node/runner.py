@@ -214,9 +214,9 @@ class Node:
         rms = list(self._rms_db)
         dead: list[int] = []
         if rms:
-            median = float(np.median(rms))
+            typical = float(np.percentile(rms, 75))  # as the analysis's own health test does
             dead = [
-                i for i, v in enumerate(rms) if v < median - self.analyzer.cfg.health.dead_below_median_db
+                i for i, v in enumerate(rms) if v < typical - self.analyzer.cfg.health.dead_below_median_db
             ]
         cam = self.camera.status() if self.camera is not None else None
         conditions = [] if state == "running" else [f"audio {state}"]
