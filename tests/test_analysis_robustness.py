@@ -121,6 +121,32 @@ def test_a_clicking_channel_sits_out_the_hops_it_clicks_in(prof):
     assert abs(events[0].t_start - clean[0].t_start) < 0.06 and abs(events[0].t_end - clean[0].t_end) < 0.06
 
 
+def test_a_faint_click_is_caught_where_the_street_is_quiet(prof):
+    """Street noise is loud at low frequency and quiet above; a click is flat. A click that lifts
+    its channel's whole level by only a few dB stands far out in the hop's quietest bins: the
+    channel sits that hop out (otherwise the click lifts every quiet bin of the array's mean
+    spectrum, as a gain change does, and the detector starts afresh in the middle of a horn)."""
+    from scipy.signal import butter, sosfilt
+
+    rng = np.random.default_rng(27)
+    x = render(
+        prof.array.positions_m,
+        FS,
+        1.5,
+        [(2 * harmonic_tone(430, 0.8, FS, rng), 0.4, 7.0, -6.0, 20.0)],
+        noise_rms=3e-4,
+    )
+    rumble = sosfilt(butter(4, 300, fs=FS, output="sos"), rng.standard_normal(x.shape), axis=0)
+    x += (0.05 * rumble).astype(np.float32)
+    clean, _ = _run(prof, x)
+    for start in range(FS // 10, len(x), FS // 5):
+        x[start : start + 3, 7] += 0.05
+    events, infos = _run(prof, x)
+    assert min(i.healthy_channels for i in infos) == 31
+    assert len(clean) == len(events) == 1
+    assert abs(events[0].t_start - clean[0].t_start) < 0.06 and abs(events[0].t_end - clean[0].t_end) < 0.06
+
+
 def test_a_dropped_converter_line_sits_out_while_it_reads_zeros(prof):
     """Half the array (one converter's lines) reads zeros for 0.3 s in the middle of the horn,
     before the smoothed levels have noticed: those channels sit those hops out, the others carry

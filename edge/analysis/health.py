@@ -28,6 +28,7 @@ from edge.analysis.config import HealthConfig
 # A hop whose every channel is below this carries no signal: a capture gap filled with zeros or
 # digital silence at the head of a file. Real microphones' self-noise sits 30 dB above it.
 SILENT_DBFS = -120.0
+_QUIET_BINS = 20  # the hop's quietest bins, where a click on one microphone shows most
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class ChannelHealth:
         lo, hi = config.wind_band_hz
         self._wind_bins = np.flatnonzero((freqs_hz >= lo) & (freqs_hz <= hi) & (freqs_hz > 0))
         self._mid_bins = np.flatnonzero((freqs_hz >= 1000.0) & (freqs_hz <= 4000.0))
+        self._sound_from = int(np.searchsorted(freqs_hz, 200.0))  # first bin of the quiet-bin test
         self._level: np.ndarray | None = None
         self._coherence: float | None = None
 
@@ -72,6 +74,14 @@ class ChannelHealth:
         # microphone within a few dB, so no source does this.
         now = float(np.partition(db, q)[q])
         healthy &= (db < now + self.cfg.noisy_above_median_db) & (db > now - self.cfg.dead_below_median_db)
+        # A click is flat in frequency, the street is not: in the bins where the array hears least
+        # this hop (between a siren's partials, say), a click that hardly moves the channel's
+        # whole level stands far out.
+        n_quiet = min(_QUIET_BINS, len(power_fm) - self._sound_from - 1)
+        if n_quiet > 0:
+            order = np.argpartition(power_fm[self._sound_from :].sum(1), n_quiet)[:n_quiet] + self._sound_from
+            lo = 10 * np.log10(np.maximum(power_fm[order].sum(0), 1e-30))
+            healthy &= lo < float(np.partition(lo, q)[q]) + self.cfg.noisy_above_median_db
         if healthy.sum() < 2:
             healthy = np.ones(self.channels, bool)  # nothing to compare against: trust all rather than none
         low = spectra[self._wind_bins][:, healthy]  # (Fw, Mh, K), a copy
