@@ -96,3 +96,34 @@ def test_camera_that_never_opens_is_a_reported_degraded_state(tmp_path: Path) ->
     np.testing.assert_allclose(beat["channel_rms_db"], [20 * np.log10(0.25)] * 16, atol=0.1)
     assert proc.returncode == 0 and "Traceback" not in err
     assert json.loads(out.strip().splitlines()[-1])["blocks"] > 0
+
+
+def test_an_array_that_delivers_only_a_constant_is_reported_silent(tmp_path: Path) -> None:
+    """A stuck converter or a muted array: every channel a constant (its DC offset), no sound. The
+    analysis detects nothing in it, and the heartbeat says so instead of looking like a quiet
+    street; its channel levels still report what arrives."""
+    raw = tmp_path / "in.raw"
+    np.full((4800, 16), 0.01, "<f4").tofile(raw)
+    conf = alsa_config(tmp_path, raw)
+    device = unique_device()
+    rec = Recorder(device)
+    toml = base_toml(
+        tmp_path, device, 'device = "feed"', "enabled = false", 'host = "127.0.0.1"\nport = 1883'
+    )
+    proc = start_node(tmp_path, conf, toml)
+    try:
+        deadline = time.monotonic() + 30
+        beat = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            beats = [json.loads(b) for b in rec.on("health")]
+            if beats and beats[-1]["channel_rms_db"]:
+                beat = beats[-1]
+                break
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        rec.close()
+    assert beat is not None, err[-2000:]
+    assert any(c.startswith("audio silent") for c in beat["conditions"]), beat["conditions"]
+    np.testing.assert_allclose(beat["channel_rms_db"], [-40.0] * 16, atol=0.1)

@@ -18,6 +18,7 @@ import numpy as np
 
 from edge.analysis.analyzer import Analyzer
 from edge.analysis.events import HornEvent
+from edge.analysis.health import SILENT_DBFS
 from edge.camera.capture import CameraCapture
 from edge.config.node import LiveSettings
 from edge.evidence.sink import EvidenceSink
@@ -82,6 +83,7 @@ class Node:
         self._stop = threading.Event()
         self._progress = time.monotonic()
         self._rms_db: list[float] = []
+        self._sound_db: float | None = None  # loudest channel's level without its DC offset, last block
         self._apply_live(live)
 
     # ----- control (any thread) -----
@@ -180,6 +182,9 @@ class Node:
     def _levels(self, block: np.ndarray) -> None:
         rms = np.sqrt(np.mean(np.square(block, dtype=np.float64), axis=0))
         self._rms_db = (20 * np.log10(np.clip(np.nan_to_num(rms), 1e-10, 1e10))).tolist()
+        # What the analysis hears: the level without each channel's DC offset, loudest channel.
+        ac = float(np.nan_to_num(np.std(block, axis=0, dtype=np.float64)).max()) if block.size else 0.0
+        self._sound_db = 20 * np.log10(max(ac, 1e-10))
 
     # ----- live config -----
 
@@ -220,6 +225,10 @@ class Node:
             ]
         cam = self.camera.status() if self.camera is not None else None
         conditions = [] if state == "running" else [f"audio {state}"]
+        if self._sound_db is not None and self._sound_db < SILENT_DBFS:
+            # The analysis detects nothing in such audio (`HealthState.silent`): say so, or an
+            # unplugged or muted array would look like a quiet street for months.
+            conditions.append(f"audio silent: no channel above {SILENT_DBFS:g} dBFS")
         if cam is not None and cam.state not in ("running", "ended"):
             conditions.append(f"camera {cam.state}" + (f": {cam.last_error}" if cam.last_error else ""))
         block = max(1, round(self.analyzer.sample_rate * 0.05))
