@@ -31,6 +31,14 @@ SILENT_DBFS = -120.0
 _QUIET_BINS = 20  # the hop's quietest bins, where a click on one microphone shows most
 
 
+def typical_level(levels_db: np.ndarray) -> float:
+    """The level most live channels have: the upper quartile rather than the median, because a
+    dropped converter line can silence half the array at once, and against the median the other
+    half would then be called noisy."""
+    q = 3 * len(levels_db) // 4
+    return float(np.partition(levels_db, q)[q])
+
+
 @dataclass(frozen=True)
 class HealthState:
     healthy: np.ndarray  # (M,) bool
@@ -53,6 +61,14 @@ class ChannelHealth:
         self._level: np.ndarray | None = None
         self._coherence: float | None = None
 
+    def _in_band(self, levels_db: np.ndarray) -> np.ndarray:
+        """(M,) bool: neither `dead_below_median_db` below nor `noisy_above_median_db` above the
+        typical level (`typical_level`)."""
+        ref = typical_level(levels_db)
+        return (levels_db > ref - self.cfg.dead_below_median_db) & (
+            levels_db < ref + self.cfg.noisy_above_median_db
+        )
+
     def update(self, spectra: np.ndarray, power_fm: np.ndarray, power_scale: float) -> HealthState:
         """Update from one hop's spectra (F, M, K) and their power summed over snapshots (F, M)
         (computed once per hop by the caller, who needs it too); return which channels to trust now."""
@@ -60,20 +76,12 @@ class ChannelHealth:
         ms = power_fm[2:].sum(0) * (power_scale / k)  # (M,) mean square above the DC offset's bins
         db = 10 * np.log10(np.maximum(ms, 1e-20))
         self._level = db if self._level is None else self._level + self._alpha * (db - self._level)
-        # The reference is the level most live channels have, the upper quartile rather than the
-        # median: a dropped converter line can silence half the array at once, and against the
-        # median the other half would then be called noisy.
-        q = 3 * len(db) // 4
-        ref = float(np.partition(self._level, q)[q])
-        healthy = (self._level > ref - self.cfg.dead_below_median_db) & (
-            self._level < ref + self.cfg.noisy_above_median_db
-        )
+        healthy = self._in_band(self._level)
         # The same test on this hop alone. A glitch (a click, a bit error) is too short to move the
         # smoothed level but lifts its hop in every bin; a line that drops out reads zeros before
         # its smoothed level has fallen. Either channel sits the hop out. A sound reaches every
         # microphone within a few dB, so no source does this.
-        now = float(np.partition(db, q)[q])
-        healthy &= (db < now + self.cfg.noisy_above_median_db) & (db > now - self.cfg.dead_below_median_db)
+        healthy &= self._in_band(db)
         # A click is flat in frequency, the street is not: in the bins where the array hears least
         # this hop (between a siren's partials, say), a click that hardly moves the channel's
         # whole level stands far out.
@@ -81,7 +89,7 @@ class ChannelHealth:
         if n_quiet > 0:
             order = np.argpartition(power_fm[self._sound_from :].sum(1), n_quiet)[:n_quiet] + self._sound_from
             lo = 10 * np.log10(np.maximum(power_fm[order].sum(0), 1e-30))
-            healthy &= lo < float(np.partition(lo, q)[q]) + self.cfg.noisy_above_median_db
+            healthy &= lo < typical_level(lo) + self.cfg.noisy_above_median_db
         if healthy.sum() < 2:
             healthy = np.ones(self.channels, bool)  # nothing to compare against: trust all rather than none
         low = spectra[self._wind_bins][:, healthy]  # (Fw, Mh, K), a copy

@@ -18,7 +18,7 @@ import numpy as np
 
 from edge.analysis.analyzer import Analyzer
 from edge.analysis.events import HornEvent
-from edge.analysis.health import SILENT_DBFS
+from edge.analysis.health import SILENT_DBFS, typical_level
 from edge.camera.capture import CameraCapture
 from edge.config.node import LiveSettings
 from edge.evidence.sink import EvidenceSink
@@ -180,10 +180,12 @@ class Node:
         self.camera.ring.hold_from(min(starts) - _HOLD_MARGIN_S if starts else None)
 
     def _levels(self, block: np.ndarray) -> None:
-        rms = np.sqrt(np.mean(np.square(block, dtype=np.float64), axis=0))
-        self._rms_db = (20 * np.log10(np.clip(np.nan_to_num(rms), 1e-10, 1e10))).tolist()
-        # What the analysis hears: the level without each channel's DC offset, loudest channel.
-        ac = float(np.nan_to_num(np.std(block, axis=0, dtype=np.float64)).max()) if block.size else 0.0
+        ms = np.mean(np.square(block, dtype=np.float64), axis=0)
+        self._rms_db = (20 * np.log10(np.clip(np.nan_to_num(np.sqrt(ms)), 1e-10, 1e10))).tolist()
+        # What the analysis hears: the loudest channel without its DC offset (the variance, from
+        # the mean square already at hand: a second pass over the block cost 0.3 ms per block).
+        mean = np.mean(block, axis=0, dtype=np.float64)
+        ac = float(np.nan_to_num(np.sqrt(np.maximum(ms - mean * mean, 0.0))).max()) if block.size else 0.0
         self._sound_db = 20 * np.log10(max(ac, 1e-10))
 
     # ----- live config -----
@@ -219,7 +221,7 @@ class Node:
         rms = list(self._rms_db)
         dead: list[int] = []
         if rms:
-            typical = float(np.percentile(rms, 75))  # as the analysis's own health test does
+            typical = typical_level(np.asarray(rms))  # the analysis's own reference
             dead = [
                 i for i, v in enumerate(rms) if v < typical - self.analyzer.cfg.health.dead_below_median_db
             ]
