@@ -24,15 +24,21 @@ def _run(prof, x, overrides=()):
     return an.feed(x) + an.flush(), infos
 
 
+def _horn(prof, rng, fs=FS, noise_rms=3e-3):
+    """1.5 s of the array hearing a 430 Hz horn at (7°, −6°), 20 m away, from 0.4 s to 1.2 s."""
+    tone = 2 * harmonic_tone(430, 0.8, fs, rng)
+    return render(prof.array.positions_m, fs, 1.5, [(tone, 0.4, 7.0, -6.0, 20.0)], noise_rms=noise_rms)
+
+
+def _assert_same_horn(clean, events):
+    """One event, as without the damage: the same horn, starting and ending within a hop."""
+    assert len(clean) == len(events) == 1
+    assert abs(events[0].t_start - clean[0].t_start) < 0.06 and abs(events[0].t_end - clean[0].t_end) < 0.06
+
+
 def test_dead_and_noisy_channels_are_excluded_and_the_horn_still_lands(prof):
     rng = np.random.default_rng(21)
-    x = render(
-        prof.array.positions_m,
-        FS,
-        1.5,
-        [(2 * harmonic_tone(430, 0.8, FS, rng), 0.4, 7.0, -6.0, 20.0)],
-        noise_rms=3e-3,
-    )
+    x = _horn(prof, rng)
     x[:, 4] = 0.0  # dead
     x[:, 9] += 0.3 * rng.standard_normal(len(x)).astype(np.float32)  # hissing
     events, infos = _run(prof, x)
@@ -46,9 +52,7 @@ def test_a_horn_recorded_at_another_rate_lands_as_at_48k(prof, fs):
     """Field recorders also write 44.1 kHz (hops of 2204 samples, bins 20.009 Hz apart, the hop
     no longer a whole number of 20 Hz periods) and 16 kHz (the band reaches only 8 kHz)."""
     rng = np.random.default_rng(23)
-    x = render(
-        prof.array.positions_m, fs, 1.5, [(2 * harmonic_tone(430, 0.8, fs, rng), 0.4, 7.0, -6.0, 20.0)]
-    )
+    x = _horn(prof, rng, fs=fs, noise_rms=1e-3)
     an = Analyzer(build_config(None, []), prof.array.positions_m, fs, camera=prof.camera)
     events = an.feed(x) + an.flush()
     assert len(events) == 1
@@ -58,13 +62,7 @@ def test_a_horn_recorded_at_another_rate_lands_as_at_48k(prof, fs):
 
 def test_wind_marks_events_and_suspends_enforcement(prof):
     rng = np.random.default_rng(22)
-    x = render(
-        prof.array.positions_m,
-        FS,
-        1.5,
-        [(2 * harmonic_tone(430, 0.8, FS, rng), 0.4, 7.0, -6.0, 20.0)],
-        noise_rms=3e-3,
-    )
+    x = _horn(prof, rng)
     # Turbulence at each port: strong, below ~100 Hz, independent per microphone.
     from scipy.signal import butter, sosfilt
 
@@ -84,13 +82,7 @@ def test_converter_dc_offsets_and_infrasound_drift_are_not_wind(prof):
     from scipy.signal import butter, sosfilt
 
     rng = np.random.default_rng(24)
-    x = render(
-        prof.array.positions_m,
-        FS,
-        1.5,
-        [(2 * harmonic_tone(430, 0.8, FS, rng), 0.4, 7.0, -6.0, 20.0)],
-        noise_rms=3e-3,
-    )
+    x = _horn(prof, rng)
     offsets = rng.uniform(-0.01, 0.01, x.shape[1])
     drift = sosfilt(butter(2, 8, fs=FS, output="sos"), rng.standard_normal(x.shape), axis=0) * 0.05
     events, infos = _run(prof, (x + offsets + drift).astype(np.float32))
@@ -104,21 +96,14 @@ def test_a_clicking_channel_sits_out_the_hops_it_clicks_in(prof):
     short to move the channel's smoothed level, it lifts its hop's spectrum in every bin; the
     channel is left out of those hops only, and the horn is found and placed as without it."""
     rng = np.random.default_rng(25)
-    x = render(
-        prof.array.positions_m,
-        FS,
-        1.5,
-        [(2 * harmonic_tone(430, 0.8, FS, rng), 0.4, 7.0, -6.0, 20.0)],
-        noise_rms=3e-3,
-    )
+    x = _horn(prof, rng)
     clean, _ = _run(prof, x)
     for start in range(FS // 10, len(x), FS // 5):
         x[start : start + 3, 7] += 0.5
     events, infos = _run(prof, x)
     assert min(i.healthy_channels for i in infos) == 31 and max(i.healthy_channels for i in infos) == 32
-    assert len(clean) == len(events) == 1
+    _assert_same_horn(clean, events)
     assert angle_deg(events[0].azimuth_deg, events[0].elevation_deg, 7.0, -6.0) < 0.3
-    assert abs(events[0].t_start - clean[0].t_start) < 0.06 and abs(events[0].t_end - clean[0].t_end) < 0.06
 
 
 def test_a_faint_click_is_caught_where_the_street_is_quiet(prof):
@@ -129,13 +114,7 @@ def test_a_faint_click_is_caught_where_the_street_is_quiet(prof):
     from scipy.signal import butter, sosfilt
 
     rng = np.random.default_rng(27)
-    x = render(
-        prof.array.positions_m,
-        FS,
-        1.5,
-        [(2 * harmonic_tone(430, 0.8, FS, rng), 0.4, 7.0, -6.0, 20.0)],
-        noise_rms=3e-4,
-    )
+    x = _horn(prof, rng, noise_rms=3e-4)
     rumble = sosfilt(butter(4, 300, fs=FS, output="sos"), rng.standard_normal(x.shape), axis=0)
     x += (0.05 * rumble).astype(np.float32)
     clean, _ = _run(prof, x)
@@ -143,8 +122,7 @@ def test_a_faint_click_is_caught_where_the_street_is_quiet(prof):
         x[start : start + 3, 7] += 0.05
     events, infos = _run(prof, x)
     assert min(i.healthy_channels for i in infos) == 31
-    assert len(clean) == len(events) == 1
-    assert abs(events[0].t_start - clean[0].t_start) < 0.06 and abs(events[0].t_end - clean[0].t_end) < 0.06
+    _assert_same_horn(clean, events)
 
 
 def test_a_dropped_converter_line_sits_out_while_it_reads_zeros(prof):
@@ -152,20 +130,13 @@ def test_a_dropped_converter_line_sits_out_while_it_reads_zeros(prof):
     before the smoothed levels have noticed: those channels sit those hops out, the others carry
     on, and the horn is placed as with the whole array."""
     rng = np.random.default_rng(26)
-    x = render(
-        prof.array.positions_m,
-        FS,
-        1.5,
-        [(2 * harmonic_tone(430, 0.8, FS, rng), 0.4, 7.0, -6.0, 20.0)],
-        noise_rms=3e-3,
-    )
+    x = _horn(prof, rng)
     clean, _ = _run(prof, x)
     x[int(0.6 * FS) : int(0.9 * FS), :16] = 0.0
     events, infos = _run(prof, x)
     assert min(i.healthy_channels for i in infos) == 16
-    assert len(clean) == len(events) == 1
+    _assert_same_horn(clean, events)
     assert angle_deg(events[0].azimuth_deg, events[0].elevation_deg, 7.0, -6.0) < 0.3
-    assert abs(events[0].t_start - clean[0].t_start) < 0.06 and abs(events[0].t_end - clean[0].t_end) < 0.06
 
 
 @pytest.mark.parametrize(

@@ -84,16 +84,21 @@ def test_dropped_blocks_keep_stream_time(scene_audio):
     assert len(late) == 1 and abs(late[0].t_start - 1.2) < 0.1
 
 
+def _steady_whine(seed):
+    """A machine's steady 410 Hz whine at (5°, −6°), 20 m away: 6 s of the array's audio, cut after
+    the whine has reached the array, so it is on from the stream's first sample."""
+    prof = load_profile("pole-spiral32")
+    whine = 2 * harmonic_tone(410, 7.0, FS, np.random.default_rng(seed))
+    audio = render(prof.array.positions_m, FS, 7.0, [(whine, 0.0, 5.0, -6.0, 20.0)], noise_rms=3e-3)[FS:]
+    return prof, audio
+
+
 def test_a_capture_gap_does_not_make_a_steady_sound_new():
     """A machine's steady whine (a harmonic comb, on all along) is learnt as background. A second
     of dropped blocks is filled with zeros; after it the whine must not come back as a new horn:
     the backgrounds restart from the first hop with signal instead of climbing back from silence
     at a few dB per second. Without a gap the scene makes no event either."""
-    prof = load_profile("pole-spiral32")
-    rng = np.random.default_rng(12)
-    whine = 2 * harmonic_tone(410, 7.0, FS, rng)
-    # Cut after the whine has reached the array: it is on from the stream's first sample.
-    audio = render(prof.array.positions_m, FS, 7.0, [(whine, 0.0, 5.0, -6.0, 20.0)], noise_rms=3e-3)[FS:]
+    prof, audio = _steady_whine(12)
     whole = _events(prof, audio, 4800)
     an = Analyzer(build_config(), prof.array.positions_m, FS, camera=prof.camera)
     events = an.feed(audio[: 2 * FS], 0) + an.feed(audio[3 * FS :], 3 * FS) + an.flush()
@@ -103,9 +108,6 @@ def test_a_capture_gap_does_not_make_a_steady_sound_new():
 def test_a_recorder_gain_step_does_not_make_a_steady_sound_new():
     """The recorder's gain jumps by 15 dB (a gain step, automatic gain control): every bin rises
     alike, the backgrounds follow at once, and the machine's steady whine stays background."""
-    prof = load_profile("pole-spiral32")
-    rng = np.random.default_rng(13)
-    whine = 2 * harmonic_tone(410, 7.0, FS, rng)
-    audio = render(prof.array.positions_m, FS, 7.0, [(whine, 0.0, 5.0, -6.0, 20.0)], noise_rms=3e-3)[FS:]
+    prof, audio = _steady_whine(13)
     audio[int(2.5 * FS) :] *= np.float32(10 ** (15 / 20))
     assert _events(prof, audio, 4800) == []

@@ -37,6 +37,32 @@ def base_toml(tmp_path: Path, device: str, audio: str, camera: str, broker: str)
     )
 
 
+def first_levels_beat(tmp_path: Path, level: float, camera: str) -> tuple[dict | None, str, str, int]:
+    """Run a node on 16 channels each fed the constant `level` through ALSA's file PCM until its
+    first heartbeat that carries channel levels; stop it. (beat or None, stdout, stderr, code)."""
+    raw = tmp_path / "in.raw"
+    np.full((4800, 16), level, "<f4").tofile(raw)
+    conf = alsa_config(tmp_path, raw)
+    device = unique_device()
+    rec = Recorder(device)
+    toml = base_toml(tmp_path, device, 'device = "feed"', camera, 'host = "127.0.0.1"\nport = 1883')
+    proc = start_node(tmp_path, conf, toml)
+    try:
+        deadline = time.monotonic() + 30
+        beat = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            beats = [json.loads(b) for b in rec.on("health")]
+            if beats and beats[-1]["channel_rms_db"]:
+                beat = beats[-1]
+                break
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        rec.close()
+    return beat, out, err, proc.returncode
+
+
 def test_missing_audio_device_refuses_to_start(tmp_path: Path) -> None:
     raw = tmp_path / "in.raw"
     known_signal(4800, 16).tofile(raw)
@@ -62,39 +88,14 @@ def test_missing_audio_device_refuses_to_start(tmp_path: Path) -> None:
 def test_camera_that_never_opens_is_a_reported_degraded_state(tmp_path: Path) -> None:
     # A regular infile: ALSA's file PCM delivers it as fast as it is read (no pacing), so the node
     # also meets a source faster than real time and must drop, count and carry on.
-    raw = tmp_path / "in.raw"
-    np.full((4800, 16), 0.25, "<f4").tofile(raw)
-    conf = alsa_config(tmp_path, raw)
-    device = unique_device()
-    rec = Recorder(device)
     missing = tmp_path / "no-camera.mp4"
-    toml = base_toml(
-        tmp_path,
-        device,
-        'device = "feed"',
-        f'source = "{missing}"\nreconnect_max_s = 0.5',
-        'host = "127.0.0.1"\nport = 1883',
-    )
-    proc = start_node(tmp_path, conf, toml)
-    try:
-        deadline = time.monotonic() + 30
-        beat = None
-        while time.monotonic() < deadline and proc.poll() is None:
-            beats = [json.loads(b) for b in rec.on("health")]
-            if beats and beats[-1]["channel_rms_db"]:
-                beat = beats[-1]
-                break
-            time.sleep(0.1)
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        rec.close()
+    beat, out, err, code = first_levels_beat(tmp_path, 0.25, f'source = "{missing}"\nreconnect_max_s = 0.5')
     assert beat is not None, err[-2000:]
     assert beat["camera_state"] == "reconnecting"
     assert any("camera reconnecting" in c and "no such file" in c for c in beat["conditions"])
     # The audio kept flowing: all 16 channels carry the fed level, 20·log10(0.25) dB.
     np.testing.assert_allclose(beat["channel_rms_db"], [20 * np.log10(0.25)] * 16, atol=0.1)
-    assert proc.returncode == 0 and "Traceback" not in err
+    assert code == 0 and "Traceback" not in err
     assert json.loads(out.strip().splitlines()[-1])["blocks"] > 0
 
 
@@ -102,28 +103,7 @@ def test_an_array_that_delivers_only_a_constant_is_reported_silent(tmp_path: Pat
     """A stuck converter or a muted array: every channel a constant (its DC offset), no sound. The
     analysis detects nothing in it, and the heartbeat says so instead of looking like a quiet
     street; its channel levels still report what arrives."""
-    raw = tmp_path / "in.raw"
-    np.full((4800, 16), 0.01, "<f4").tofile(raw)
-    conf = alsa_config(tmp_path, raw)
-    device = unique_device()
-    rec = Recorder(device)
-    toml = base_toml(
-        tmp_path, device, 'device = "feed"', "enabled = false", 'host = "127.0.0.1"\nport = 1883'
-    )
-    proc = start_node(tmp_path, conf, toml)
-    try:
-        deadline = time.monotonic() + 30
-        beat = None
-        while time.monotonic() < deadline and proc.poll() is None:
-            beats = [json.loads(b) for b in rec.on("health")]
-            if beats and beats[-1]["channel_rms_db"]:
-                beat = beats[-1]
-                break
-            time.sleep(0.1)
-        proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        rec.close()
+    beat, _, err, _ = first_levels_beat(tmp_path, 0.01, "enabled = false")
     assert beat is not None, err[-2000:]
     assert any(c.startswith("audio silent") for c in beat["conditions"]), beat["conditions"]
     np.testing.assert_allclose(beat["channel_rms_db"], [-40.0] * 16, atol=0.1)
