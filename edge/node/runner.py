@@ -24,6 +24,7 @@ from edge.config.node import LiveSettings
 from edge.evidence.sink import EvidenceSink
 from edge.node.clock import StreamUtc
 from edge.node.enforcement import EnforcementWindow
+from edge.node.levels import SILENT_SHARE, LevelMeter
 from edge.node.media import LiveMedia
 from edge.node.systemd import SystemdNotifier
 from edge.sources.base import ArraySource
@@ -82,8 +83,7 @@ class Node:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._progress = time.monotonic()
-        self._rms_db: list[float] = []
-        self._sound_db: float | None = None  # loudest channel's level without its DC offset, last block
+        self._levels = LevelMeter()
         self._apply_live(live)
 
     # ----- control (any thread) -----
@@ -122,7 +122,7 @@ class Node:
                 events = self.analyzer.feed(block, start)
                 self.stats.analysis_s += time.perf_counter() - t0
                 self.stats.blocks += 1
-                self._levels(block)
+                self._levels.add(block)
                 for event in events:
                     self._handle(event)
                 self._hold_frames()
@@ -179,15 +179,6 @@ class Node:
         starts = [t.t_start for t in tracker.active] + [t.t_start for t in tracker.pending]
         self.camera.ring.hold_from(min(starts) - _HOLD_MARGIN_S if starts else None)
 
-    def _levels(self, block: np.ndarray) -> None:
-        ms = np.mean(np.square(block, dtype=np.float64), axis=0)
-        self._rms_db = (20 * np.log10(np.clip(np.nan_to_num(np.sqrt(ms)), 1e-10, 1e10))).tolist()
-        # What the analysis hears: the loudest channel without its DC offset (the variance, from
-        # the mean square already at hand: a second pass over the block cost 0.3 ms per block).
-        mean = np.mean(block, axis=0, dtype=np.float64)
-        ac = float(np.nan_to_num(np.sqrt(np.maximum(ms - mean * mean, 0.0))).max()) if block.size else 0.0
-        self._sound_db = 20 * np.log10(max(ac, 1e-10))
-
     # ----- live config -----
 
     def _take_pending_live(self) -> None:
@@ -218,7 +209,8 @@ class Node:
     def pipeline_health(self) -> PipelineHealth:
         """The run loop's part of the heartbeat."""
         state, overflows, dropped = self.source_status() if self.source_status else ("running", 0, 0)
-        rms = list(self._rms_db)
+        levels = self._levels.take()
+        rms = levels.channel_rms_db
         dead: list[int] = []
         if rms:
             typical = typical_level(np.asarray(rms))  # the analysis's own reference
@@ -227,10 +219,13 @@ class Node:
             ]
         cam = self.camera.status() if self.camera is not None else None
         conditions = [] if state == "running" else [f"audio {state}"]
-        if self._sound_db is not None and self._sound_db < SILENT_DBFS:
+        if levels.silent_share >= SILENT_SHARE:
             # The analysis detects nothing in such audio (`HealthState.silent`): say so, or an
             # unplugged or muted array would look like a quiet street for months.
-            conditions.append(f"audio silent: no channel above {SILENT_DBFS:g} dBFS")
+            conditions.append(
+                f"audio silent: no channel above {SILENT_DBFS:g} dBFS in "
+                f"{levels.silent_share:.0%} of the audio since the last heartbeat"
+            )
         if cam is not None and cam.state not in ("running", "ended"):
             conditions.append(f"camera {cam.state}" + (f": {cam.last_error}" if cam.last_error else ""))
         block = max(1, round(self.analyzer.sample_rate * 0.05))
