@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from analysis_support import harmonic_tone, render
 
+import edge.analysis.analyzer as analyzer_module
 from edge.analysis.analyzer import Analyzer
 from edge.analysis.config import build_config
 from edge.analysis.stft import StreamingStft
@@ -111,3 +112,45 @@ def test_a_recorder_gain_step_does_not_make_a_steady_sound_new():
     prof, audio = _steady_whine(13)
     audio[int(2.5 * FS) :] *= np.float32(10 ** (15 / 20))
     assert _events(prof, audio, 4800) == []
+
+
+def test_skipped_silence_leaves_the_later_hops_as_pushed_zeros_would():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((7000, 2)).astype(np.float32)
+    after = rng.standard_normal((9000, 2)).astype(np.float32)
+    pushed, skipped = StreamingStft(2, FS, 0.05, 2), StreamingStft(2, FS, 0.05, 2)
+    ref = pushed.push(x) + pushed.push(np.zeros((100_000, 2), np.float32)) + pushed.push(after)
+    got = skipped.push(x) + skipped.push(np.zeros((5_000, 2), np.float32))
+    left_out = skipped.skip_silence(95_000)
+    got += skipped.push(after)
+    assert left_out > 30 and len(got) + left_out == len(ref)
+    kept = {h.index: h for h in ref}
+    for h in got:
+        assert h.start_sample == kept[h.index].start_sample
+        np.testing.assert_array_equal(h.spectra, kept[h.index].spectra)
+    with pytest.raises(ValueError, match="zeros"):
+        skipped.skip_silence(10)  # real samples still buffered: their hops are not produced yet
+
+
+def test_a_long_outage_keeps_the_cut_horn_and_costs_a_bounded_number_of_hops(scene_audio):
+    """The stream stops in the middle of the first horn and comes back ten minutes later. The cut
+    horn is still reported (it closes on the gap's silence), the second keeps its true time, and
+    only the gap's first seconds are analysed: the same events as analysing all of its silence."""
+    prof, audio = scene_audio
+    cut, outage = int(0.7 * FS), 600 * FS
+
+    an = Analyzer(build_config(), prof.array.positions_m, FS, camera=prof.camera)
+    hops = []
+    an.add_observer(hops.append)
+    events = an.feed(audio[:cut], 0) + an.feed(audio[cut:], cut + outage) + an.flush()
+    assert [round(e.t_start) for e in events] == [0, 601]
+    # The scene's 2 s and the gap's analysed silence, not its ten minutes (12,000 hops).
+    assert len(hops) < (2.0 + analyzer_module._GAP_FILL_S) / 0.05 + 5
+    # The same ending analysed the slow way, over a shorter outage so the test stays quick.
+    short = 40 * FS
+    an = Analyzer(build_config(), prof.array.positions_m, FS, camera=prof.camera)
+    slow = an.feed(audio[:cut], 0) + an.feed(np.zeros((short, 32), np.float32), cut)
+    slow += an.feed(audio[cut:], cut + short) + an.flush()
+    an = Analyzer(build_config(), prof.array.positions_m, FS, camera=prof.camera)
+    fast = an.feed(audio[:cut], 0) + an.feed(audio[cut:], cut + short) + an.flush()
+    assert [e.to_json() for e in fast] == [e.to_json() for e in slow]

@@ -45,6 +45,10 @@ from edge.geometry.profiles import Mount
 from edge.scene import CameraSpec
 
 _PRE_ROLL_S = 0.4  # audio before a track's first hop that the classifier hears with it
+# A gap's silence analysed before the clock jumps: longer than every wait of the tracker (hangover,
+# double-tap merge 0.4 s) and the detector's restart, so nothing of the time before is still open.
+_GAP_FILL_S = 2.0
+_GAP_PIECE_S = 0.25  # in pieces, so the hops of the fill are not all held at once
 _ROAD_HOPS = 5  # hops nearest the event's reference time pooled for its road fit (≈ 0.25 s)
 
 
@@ -163,16 +167,30 @@ class Analyzer:
             raise UserFacingError(
                 f"audio block must have shape (frames, {len(self.positions)}), got {tuple(block.shape)}"
             )
-        if start_sample is not None:
-            if start_sample < self._expected:
-                raise UserFacingError(
-                    f"audio block starts at sample {start_sample}, before the end of the previous one ({self._expected})"
-                )
-            gap = start_sample - self._expected
-            if gap:
-                self._process(self.stft.push(np.zeros((gap, len(self.positions)), np.float32)))
-        self._expected = (start_sample if start_sample is not None else self._expected) + len(block)
-        return self._process(self.stft.push(block))
+        start = self._expected if start_sample is None else start_sample
+        if start < self._expected:
+            raise UserFacingError(
+                f"audio block starts at sample {start}, before the end of the previous one ({self._expected})"
+            )
+        events = self._gap(start - self._expected)
+        self._expected = start + len(block)
+        return events + self._process(self.stft.push(block))
+
+    def _gap(self, n: int) -> list[HornEvent]:
+        """`n` samples that never arrived (a device outage, an analysis that fell behind): silence.
+        The first `_GAP_FILL_S` of it go through the whole analysis in pieces, so a horn cut off by
+        the gap closes as its event (returned, not lost) and the detector restarts on the silence;
+        the rest only advances the clock, so an outage of minutes costs neither minutes of
+        transforms nor memory in proportion to it."""
+        events: list[HornEvent] = []
+        fill = min(n, round(_GAP_FILL_S * self.sample_rate))
+        piece = max(1, round(_GAP_PIECE_S * self.sample_rate))
+        for done in range(0, fill, piece):
+            zeros = np.zeros((min(piece, fill - done), len(self.positions)), np.float32)
+            events.extend(self._process(self.stft.push(zeros)))
+        if n > fill:
+            self.stft.skip_silence(n - fill)
+        return events
 
     def flush(self) -> list[HornEvent]:
         """End of stream: close every open track and return the remaining events."""
