@@ -53,9 +53,7 @@ class LevelMeter:
         silent = 20 * np.log10(max(ac, 1e-10)) < SILENT_DBFS
         n = len(block)
         with self._lock:
-            self._sum_sq = (
-                ms * n if self._sum_sq is None or len(self._sum_sq) != len(ms) else self._sum_sq + ms * n
-            )
+            self._sum_sq = ms * n if self._sum_sq is None else self._sum_sq + ms * n
             self._frames += n
             self._silent_frames += n if silent else 0
 
