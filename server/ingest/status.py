@@ -37,6 +37,9 @@ class Heartbeat(BaseModel):
     queue_depth: int | None = None
     dead_channels: list[int] | None = None
     clock: _Clock | None = None
+    conditions: list[str] | None = None  # "audio silent: …", "camera reconnecting: …"
+    quota_alarm: bool | None = None  # the outbox is near its disk quota
+    config_error: str | None = None  # a pushed config the device refused
 
 
 class DeviceStatusRecorder:

@@ -21,8 +21,24 @@ class DeviceState:
     clock_alert: bool
 
     @property
+    def conditions(self) -> list[str]:
+        """What the device's last heartbeat said is wrong, in its own words (`Heartbeat.conditions`,
+        validated on ingest), its refused config included."""
+        health = self.device.last_health or {}
+        found = [c for c in health.get("conditions") or [] if isinstance(c, str)]
+        if isinstance(health.get("config_error"), str):
+            found.append(f"config refused: {health['config_error']}")
+        return found
+
+    @property
     def alerts(self) -> list[str]:
-        """Stable alert words (translated on the page): silent, never_seen, clock, dead_channels, revoked."""
+        """Stable alert words (translated on the page): silent, never_seen, clock, dead_channels,
+        revoked, and from the last heartbeat audio, camera, disk, config and condition (any other).
+
+        Why the heartbeat's conditions: an array that delivers only silence, a camera that does
+        not open or an outbox filling its disk leave the device online and talking, so neither
+        the silence timer nor the retained status shows them; for months the zone would simply
+        produce no evidence."""
         words = []
         if self.device.revoked:
             words.append("revoked")
@@ -34,7 +50,18 @@ class DeviceState:
             words.append("clock")
         if self.device.dead_channels:
             words.append("dead_channels")
+        for c in self.conditions:
+            word = next((w for w in _CONDITION_WORDS if c.startswith(w)), "condition")
+            if word not in words:
+                words.append(word)
+        if (self.device.last_health or {}).get("quota_alarm") is True:
+            words.append("disk")
         return words
+
+
+# Heartbeat conditions by their first word (edge.node.runner.Node.pipeline_health, `conditions`
+# above); anything else is shown as "condition", its text beside it.
+_CONDITION_WORDS = ("audio", "camera", "config")
 
 
 def device_state(device: Device, now: datetime, silent_after_s: float) -> DeviceState:

@@ -42,6 +42,7 @@ def list_devices(request: Request, db: Db, user: Reviewer) -> list[DeviceOut]:
                 clock_offset_s=device.clock_offset_s,
                 clock_synced=device.clock_synced,
                 alerts=state.alerts,
+                conditions=state.conditions,
             )
         )
     return out

@@ -90,6 +90,7 @@ class DeviceOut(BaseModel):
     clock_offset_s: float | None
     clock_synced: bool | None
     alerts: list[str]
+    conditions: list[str] = Field(description="What the last heartbeat reported wrong, in the device's words")
 
 
 class ZoneOut(BaseModel):
