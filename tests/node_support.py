@@ -17,7 +17,7 @@ from edge.evidence.keys import generate_key
 BROKER = ("127.0.0.1", 1883)
 
 
-def simulate(out: Path, seconds: float = 3.0, seed: int = 5) -> Path:
+def simulate(out: Path, seconds: float = 3.0, seed: int = 5, extra: tuple[str, ...] = ()) -> Path:
     cmd = [
         sys.executable,
         "-m",
@@ -36,6 +36,7 @@ def simulate(out: Path, seconds: float = 3.0, seed: int = 5) -> Path:
         "road-540p-50deg",
         "--seed",
         str(seed),
+        *extra,
     ]
     subprocess.run(cmd, check=True, capture_output=True, timeout=180)
     return out

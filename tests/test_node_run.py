@@ -81,6 +81,21 @@ def test_evidence_heartbeat_and_remote_config_over_mqtt(scene: Path, tmp_path: P
     assert len(beat["channel_rms_db"]) == 4
 
 
+def test_wind_that_suspends_enforcement_is_a_heartbeat_condition(scene: Path, tmp_path: Path) -> None:
+    """Events in wind are not evidence; a zone in a gale (or with a torn windscreen) goes quiet, and
+    the heartbeat says why. The calm scene raises no such condition."""
+    windy = simulate(tmp_path / "windy", extra=("--wind", "16"))
+    beats = {}
+    for name, path in (("calm", scene), ("windy", windy)):
+        cfg = node_config(tmp_path / name, unique_device(), health={"interval_s": 600.0})
+        running = assemble(cfg, scene=load_scene(path))
+        running.node.run()
+        beats[name] = running.node.pipeline_health()  # the whole scene since the start-up beat
+        running.shutdown()
+    assert not any(c.startswith("wind") for c in beats["calm"].conditions)
+    assert any(c.startswith("wind: enforcement suspended for") for c in beats["windy"].conditions)
+
+
 def test_outside_enforcement_hours_only_statistics(scene: Path, tmp_path: Path) -> None:
     now = datetime.now(UTC)
     start, end = (now + timedelta(hours=2)).strftime("%H:00"), (now + timedelta(hours=3)).strftime("%H:00")

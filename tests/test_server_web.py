@@ -261,19 +261,20 @@ def test_device_status_page_flags_silent_devices(site: tuple[Seeded, ServerConfi
     # Online and talking, but its array delivers silence and its camera does not open: the
     # heartbeat's conditions are the only sign, and they make the device an alert.
     silent = "audio silent: no channel above -120 dBFS in 100% of the audio since the last heartbeat"
+    wind = "wind: enforcement suspended for 64% of the time since the last heartbeat"
     with seeded.sessions() as db:
         device = db.get(Device, "pole-07")
         device.last_health = {
-            "conditions": [silent, "camera reconnecting: no such file"],
+            "conditions": [silent, "camera reconnecting: no such file", wind],
             "quota_alarm": True,
         }
         db.commit()
     page = client.get("/devices")
     assert "1 台设备需要处理" in page.text and "● 在线" in page.text
-    assert all(w in page.text for w in ("音频故障", "摄像头故障", "存储将满", silent, "no such file"))
+    assert all(w in page.text for w in ("音频故障", "摄像头故障", "大风：暂停执法", "存储将满", silent, wind))
     api = client.get("/api/v1/devices", headers={"Authorization": f"Bearer {seeded.tokens['li']}"}).json()
     pole = next(d for d in api if d["id"] == "pole-07")
-    assert pole["alerts"] == ["audio", "camera", "disk"] and pole["conditions"][0] == silent
+    assert pole["alerts"] == ["audio", "camera", "wind", "disk"] and pole["conditions"][0] == silent
 
 
 def test_api_tokens_roles_and_review(site: tuple[Seeded, ServerConfig]) -> None:

@@ -139,6 +139,9 @@ class Analyzer:
         self.beamforming_flops = 0.0
         self.beamforming_seconds = 0.0
         self.maps = 0
+        # Counters for the node's heartbeat: hops analysed, and those in which wind blew.
+        self.hops = 0
+        self.wind_hops = 0
 
     def add_observer(self, fn: Callable[[HopInfo], None]) -> None:
         self._observers.append(fn)
@@ -209,6 +212,8 @@ class Analyzer:
         sv = hop.spectra.view(np.float32)  # (F, M, 2K): |X|² without complex temporaries
         power_fm = np.einsum("fmk,fmk->fm", sv, sv)  # (F, M) summed over snapshots
         health = self.health.update(hop.spectra, power_fm, self.stft.power_scale)
+        self.hops += 1
+        self.wind_hops += int(health.wind)
         healthy = health.healthy
         power = power_fm[:, healthy].sum(1) / (int(healthy.sum()) * hop.spectra.shape[2])
         if health.silent:  # no signal: nothing to detect, and no background to learn from it

@@ -34,6 +34,9 @@ from edge.transport.health import PipelineHealth
 log = logging.getLogger(__name__)
 
 _HOLD_MARGIN_S = 0.5  # sound travel time and the hops before a track opens
+WIND_SHARE = (
+    0.2  # a heartbeat condition when wind blew in at least this share of the interval (gusts come and go)
+)
 
 
 @dataclass
@@ -84,6 +87,7 @@ class Node:
         self._stop = threading.Event()
         self._progress = time.monotonic()
         self._levels = LevelMeter()
+        self._wind_seen = (0, 0)  # the analyzer's (hops, wind hops) at the previous heartbeat
         self._apply_live(live)
 
     # ----- control (any thread) -----
@@ -226,6 +230,13 @@ class Node:
                 f"audio silent: no channel above {SILENT_DBFS:g} dBFS in "
                 f"{levels.silent_share:.0%} of the audio since the last heartbeat"
             )
+        wind = self._wind_share()
+        if wind >= WIND_SHARE:
+            # Events in wind are not evidence: say why the zone goes quiet (a gale, or a torn
+            # windscreen on the array), or nobody learns it from a zone that stopped reporting.
+            conditions.append(
+                f"wind: enforcement suspended for {wind:.0%} of the time since the last heartbeat"
+            )
         if cam is not None and cam.state not in ("running", "ended"):
             conditions.append(f"camera {cam.state}" + (f": {cam.last_error}" if cam.last_error else ""))
         block = max(1, round(self.analyzer.sample_rate * 0.05))
@@ -239,6 +250,13 @@ class Node:
             conditions=conditions,
             enforcing=self._window.active(datetime.now(UTC)),
         )
+
+    def _wind_share(self) -> float:
+        """Share of the hops analysed since the previous heartbeat in which wind blew."""
+        hops, wind = self.analyzer.hops, self.analyzer.wind_hops
+        (h0, w0), self._wind_seen = self._wind_seen, (hops, wind)
+        # The two counters are read while the analysis may move on between them: clamp.
+        return min(1.0, (wind - w0) / (hops - h0)) if hops > h0 else 0.0
 
     # ----- systemd watchdog -----
 
