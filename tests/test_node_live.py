@@ -37,9 +37,12 @@ def base_toml(tmp_path: Path, device: str, audio: str, camera: str, broker: str)
     )
 
 
-def first_levels_beat(tmp_path: Path, level: float, camera: str) -> tuple[dict | None, str, str, int]:
+def first_levels_beat(
+    tmp_path: Path, level: float, camera: str, then_s: float = 0.0
+) -> tuple[dict | None, list[dict], str, str, int]:
     """Run a node on 16 channels each fed the constant `level` through ALSA's file PCM until its
-    first heartbeat that carries channel levels; stop it. (beat or None, stdout, stderr, code)."""
+    first heartbeat that carries channel levels, and `then_s` longer; stop it. (that beat or None,
+    every beat, stdout, stderr, code)."""
     raw = tmp_path / "in.raw"
     np.full((4800, 16), level, "<f4").tofile(raw)
     conf = alsa_config(tmp_path, raw)
@@ -56,11 +59,13 @@ def first_levels_beat(tmp_path: Path, level: float, camera: str) -> tuple[dict |
                 beat = beats[-1]
                 break
             time.sleep(0.1)
+        time.sleep(then_s)
+        beats = [json.loads(b) for b in rec.on("health")]
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
     finally:
         rec.close()
-    return beat, out, err, proc.returncode
+    return beat, beats, out, err, proc.returncode
 
 
 def test_missing_audio_device_refuses_to_start(tmp_path: Path) -> None:
@@ -89,9 +94,13 @@ def test_camera_that_never_opens_is_a_reported_degraded_state(tmp_path: Path) ->
     # A regular infile: ALSA's file PCM delivers it as fast as it is read (no pacing), so the node
     # also meets a source faster than real time and must drop, count and carry on.
     missing = tmp_path / "no-camera.mp4"
-    beat, out, err, code = first_levels_beat(tmp_path, 0.25, f'source = "{missing}"\nreconnect_max_s = 0.5')
+    beat, beats, out, err, code = first_levels_beat(
+        tmp_path, 0.25, f'source = "{missing}"\nreconnect_max_s = 0.5', then_s=2.5
+    )
     assert beat is not None, err[-2000:]
     assert beat["camera_state"] == "reconnecting"
+    # Faster than real time: audio is dropped, and the heartbeats say how much.
+    assert any(c.startswith("audio dropped: ") for b in beats for c in b["conditions"]), beats
     assert any("camera reconnecting" in c and "no such file" in c for c in beat["conditions"])
     # The audio kept flowing: all 16 channels carry the fed level, 20·log10(0.25) dB.
     np.testing.assert_allclose(beat["channel_rms_db"], [20 * np.log10(0.25)] * 16, atol=0.1)
@@ -103,7 +112,7 @@ def test_an_array_that_delivers_only_a_constant_is_reported_silent(tmp_path: Pat
     """A stuck converter or a muted array: every channel a constant (its DC offset), no sound. The
     analysis detects nothing in it, and the heartbeat says so instead of looking like a quiet
     street; its channel levels still report what arrives."""
-    beat, _, err, _ = first_levels_beat(tmp_path, 0.01, "enabled = false")
+    beat, _, _, err, _ = first_levels_beat(tmp_path, 0.01, "enabled = false")
     assert beat is not None, err[-2000:]
     assert any(c.startswith("audio silent") for c in beat["conditions"]), beat["conditions"]
     np.testing.assert_allclose(beat["channel_rms_db"], [-40.0] * 16, atol=0.1)

@@ -88,6 +88,7 @@ class Node:
         self._progress = time.monotonic()
         self._levels = LevelMeter()
         self._wind_seen = (0, 0)  # the analyzer's (hops, wind hops) at the previous heartbeat
+        self._dropped_seen = 0  # the source's dropped frames at the previous heartbeat
         self._apply_live(live)
 
     # ----- control (any thread) -----
@@ -223,6 +224,12 @@ class Node:
             ]
         cam = self.camera.status() if self.camera is not None else None
         conditions = [] if state == "running" else [f"audio {state}"]
+        lost, self._dropped_seen = dropped - self._dropped_seen, dropped
+        if lost > 0:
+            # Audio the analysis never heard: it fell behind (a throttled CPU) or the device stalled.
+            conditions.append(
+                f"audio dropped: {lost / self.analyzer.sample_rate:.1f} s lost since the last heartbeat"
+            )
         if levels.silent_share >= SILENT_SHARE:
             # The analysis detects nothing in such audio (`HealthState.silent`): say so, or an
             # unplugged or muted array would look like a quiet street for months.
