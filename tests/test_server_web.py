@@ -265,16 +265,32 @@ def test_device_status_page_flags_silent_devices(site: tuple[Seeded, ServerConfi
     with seeded.sessions() as db:
         device = db.get(Device, "pole-07")
         device.last_health = {
-            "conditions": [silent, "camera reconnecting: no such file", wind],
+            "conditions": [silent, "camera reconnecting: no such file", wind, "hot: CPU at 84 °C"],
             "quota_alarm": True,
+            "config_error": "detector.threshold: must be below 1",
         }
         db.commit()
     page = client.get("/devices")
     assert "1 台设备需要处理" in page.text and "● 在线" in page.text
-    assert all(w in page.text for w in ("音频故障", "摄像头故障", "大风：暂停执法", "存储将满", silent, wind))
+    assert all(
+        w in page.text
+        for w in (
+            "音频故障",
+            "摄像头故障",
+            "大风：暂停执法",
+            "设备过热",
+            "配置被拒",
+            "存储将满",
+            silent,
+            wind,
+        )
+    )
     api = client.get("/api/v1/devices", headers={"Authorization": f"Bearer {seeded.tokens['li']}"}).json()
     pole = next(d for d in api if d["id"] == "pole-07")
-    assert pole["alerts"] == ["audio", "camera", "wind", "disk"] and pole["conditions"][0] == silent
+    assert (
+        pole["alerts"] == ["audio", "camera", "wind", "hot", "config", "disk"]
+        and pole["conditions"][0] == silent
+    )
 
 
 def test_api_tokens_roles_and_review(site: tuple[Seeded, ServerConfig]) -> None:

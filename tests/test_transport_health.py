@@ -85,3 +85,7 @@ def test_heartbeat_has_every_contract_field(tmp_path):
     assert beat["clock"] == {"synced": None, "offset_s": None}
     assert beat["time_utc"].endswith("Z")
     assert json.loads(json.dumps(beat)) == beat  # it goes on the wire as JSON
+    assert beat["conditions"] == []
+    (tmp_path / "thermal_zone0" / "temp").write_text("83500\n")  # in the sun, close to throttling
+    hot = HealthReporter("pole-07", box, pipeline=lambda: pipe, clock=clock, thermal_dir=tmp_path)()
+    assert hot["cpu_temp_c"] == 83.5 and hot["conditions"] == ["hot: CPU at 84 °C"]

@@ -54,6 +54,9 @@ class ClockState:
 UNKNOWN_CLOCK = ClockState(synced=None, source=None, offset_s=None)
 
 
+HOT_CPU_C = 80.0  # a heartbeat condition from here: 5 °C before a Raspberry Pi 5 throttles
+
+
 def read_cpu_temp_c(thermal_dir: Path = THERMAL_DIR) -> float | None:
     """The hottest CPU-ish thermal zone in °C, or None where the kernel exposes none (VMs, containers)."""
     cpu, other = [], []
@@ -137,6 +140,12 @@ class HealthReporter:
         box = self.outbox.stats()
         pipe = self.pipeline()
         clock = self.clock.state()
+        temp = read_cpu_temp_c(self.thermal_dir)
+        conditions = list(pipe.conditions)
+        if temp is not None and temp >= HOT_CPU_C:
+            # A Pi 5 throttles at 85 °C, and a throttled analysis drops audio: a pole in the sun
+            # needs shade or a fan, and the operator learns it before the zone goes quiet.
+            conditions.append(f"hot: CPU at {temp:.0f} °C")
         return {
             "device": self.device,
             "time_utc": format_utc(datetime.now(UTC)),
@@ -150,8 +159,8 @@ class HealthReporter:
             "dead_channels": list(pipe.dead_channels),
             "camera_fps": pipe.camera_fps,
             "camera_state": pipe.camera_state,
-            "cpu_temp_c": read_cpu_temp_c(self.thermal_dir),
+            "cpu_temp_c": temp,
             "clock": {"synced": clock.synced, "offset_s": clock.offset_s},
-            "conditions": list(pipe.conditions),
+            "conditions": conditions,
             "enforcing": pipe.enforcing,
         }

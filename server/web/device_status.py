@@ -33,7 +33,8 @@ class DeviceState:
     @property
     def alerts(self) -> list[str]:
         """Stable alert words (translated on the page): silent, never_seen, clock, dead_channels,
-        revoked, and from the last heartbeat audio, camera, wind, disk, config and condition (any other).
+        revoked, and from the last heartbeat audio, camera, wind, hot, disk, config and condition (any
+        other).
 
         Why the heartbeat's conditions: an array that delivers only silence, a camera that does
         not open or an outbox filling its disk leave the device online and talking, so neither
@@ -61,7 +62,7 @@ class DeviceState:
 
 # Heartbeat conditions by their first word (edge.node.runner.Node.pipeline_health, `conditions`
 # above); anything else is shown as "condition", its text beside it.
-_CONDITION_WORDS = ("audio", "camera", "config", "wind")
+_CONDITION_WORDS = ("audio", "camera", "config", "wind", "hot")
 
 
 def device_state(device: Device, now: datetime, silent_after_s: float) -> DeviceState:
