@@ -144,6 +144,26 @@ def test_truncated_wav_is_refused(tmp_path):
         load_scene(d)
 
 
+@pytest.mark.parametrize("fmt", ["W64", "RF64"])
+def test_w64_and_rf64_scenes_load_and_refuse_truncation(tmp_path, fmt):
+    """The format allows RF64 and W64 for recordings over 4 GiB: both load, and both are refused
+    when cut short (the truncation check walks their own chunk layouts)."""
+    d = _scene(tmp_path)
+    audio, fs = sf.read(str(d / "audio.wav"), dtype="float32", always_2d=True)
+    name = f"audio.{fmt.lower()}"
+    sf.write(str(d / name), audio, fs, format=fmt, subtype="PCM_24")
+    meta = json.loads((d / "scene.json").read_text())
+    meta["audio"] = name
+    (d / "scene.json").write_text(json.dumps(meta))
+    scene = load_scene(d)
+    with scene.open_audio() as f:
+        np.testing.assert_allclose(f.read(dtype="float32", always_2d=True), audio, atol=2**-22)
+    data = (d / name).read_bytes()
+    (d / name).write_bytes(data[: len(data) - 5000])
+    with pytest.raises(SceneError, match="truncated"):
+        load_scene(d)
+
+
 def test_corrupt_audio_is_refused(tmp_path):
     d = _scene(tmp_path)
     (d / "audio.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
