@@ -300,16 +300,19 @@ def test_status_and_heartbeat_are_recorded(server_config, sessions, device_key, 
         }
         client.publish(_topic(server_config, "health"), json.dumps(health), qos=0)
         client.publish(_topic(server_config, "health"), b"{broken", qos=0)
-        # A condition that is not text would reach the status page: refused like broken JSON.
+        # A condition that is not text, or too long, would reach the status page: refused like
+        # broken JSON.
         client.publish(
             _topic(server_config, "health"), json.dumps({"device": DEVICE, "conditions": [5]}), qos=0
         )
+        huge = {"device": DEVICE, "conditions": ["camera " + "x" * 100_000]}  # would flood the page
+        client.publish(_topic(server_config, "health"), json.dumps(huge), qos=0)
 
         def recorded() -> bool:
             with sessions() as s:
                 d = s.get(Device, DEVICE)
                 n = s.scalar(select(func.count()).select_from(Quarantine))
-                return d.status == "online" and d.last_health is not None and n == 2
+                return d.status == "online" and d.last_health is not None and n == 3
 
         _wait_for(recorded)
         client.publish(_topic(server_config, "status"), "offline", retain=True)
@@ -328,7 +331,7 @@ def test_status_and_heartbeat_are_recorded(server_config, sessions, device_key, 
         assert d.queue_depth == 3 and d.dead_channels == [5, 17] and d.clock_offset_s == pytest.approx(0.004)
         assert d.last_health["enforcing"] is True and d.last_seen is not None
         assert d.last_health["conditions"][0].startswith("audio silent")
-        assert s.scalars(select(Quarantine.reason_code)).all() == ["bad_health", "bad_health"]
+        assert s.scalars(select(Quarantine.reason_code)).all() == ["bad_health"] * 3
 
 
 def test_mqtt_3_1_1_without_shared_subscription(server_config, sessions, device_key):

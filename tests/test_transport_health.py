@@ -69,6 +69,7 @@ def test_heartbeat_has_every_contract_field(tmp_path):
     box = Outbox(tmp_path / "o.db", quota_bytes=100)
     box.put("a", b"x" * 150)
     pipe = PipelineHealth(
+        conditions=["camera reconnecting: " + "e" * 2000],  # a long driver message
         dropped_blocks=2,
         channel_rms_db=[-40.04, -39.96],
         dead_channels=[7],
@@ -85,7 +86,7 @@ def test_heartbeat_has_every_contract_field(tmp_path):
     assert beat["clock"] == {"synced": None, "offset_s": None}
     assert beat["time_utc"].endswith("Z")
     assert json.loads(json.dumps(beat)) == beat  # it goes on the wire as JSON
-    assert beat["conditions"] == []
+    assert len(beat["conditions"]) == 1 and len(beat["conditions"][0]) == 300
     (tmp_path / "thermal_zone0" / "temp").write_text("83500\n")  # in the sun, close to throttling
     hot = HealthReporter("pole-07", box, pipeline=lambda: pipe, clock=clock, thermal_dir=tmp_path)()
-    assert hot["cpu_temp_c"] == 83.5 and hot["conditions"] == ["hot: CPU at 84 °C"]
+    assert hot["cpu_temp_c"] == 83.5 and hot["conditions"][1:] == ["hot: CPU at 84 °C"]

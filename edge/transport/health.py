@@ -54,6 +54,7 @@ class ClockState:
 UNKNOWN_CLOCK = ClockState(synced=None, source=None, offset_s=None)
 
 
+CONDITION_MAX_CHARS = 300
 HOT_CPU_C = 80.0  # a heartbeat condition from here: 5 °C before a Raspberry Pi 5 throttles
 
 
@@ -141,7 +142,9 @@ class HealthReporter:
         pipe = self.pipeline()
         clock = self.clock.state()
         temp = read_cpu_temp_c(self.thermal_dir)
-        conditions = list(pipe.conditions)
+        # Bounded: the server refuses a heartbeat whose condition text runs past 500 characters (a
+        # camera's error message can be long), and a refused heartbeat would leave the device silent.
+        conditions = [c[:CONDITION_MAX_CHARS] for c in pipe.conditions]
         if temp is not None and temp >= HOT_CPU_C:
             # A Pi 5 throttles at 85 °C, and a throttled analysis drops audio: a pole in the sun
             # needs shade or a fan, and the operator learns it before the zone goes quiet.

@@ -9,9 +9,9 @@ A message that cannot be used is quarantined with the reason, like rejected evid
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.ingest.rejected import Rejected
@@ -21,6 +21,8 @@ from server.storage.models import Device, utcnow
 log = logging.getLogger(__name__)
 
 STATUSES = ("online", "offline")
+_TEXT_MAX = 500  # characters of one heartbeat condition (a camera's error message fits)
+_CONDITIONS_MAX = 32
 
 
 class _Clock(BaseModel):
@@ -37,9 +39,12 @@ class Heartbeat(BaseModel):
     queue_depth: int | None = None
     dead_channels: list[int] | None = None
     clock: _Clock | None = None
-    conditions: list[str] | None = None  # "audio silent: …", "camera reconnecting: …"
+    # "audio silent: …", "camera reconnecting: …": shown on the device page, so bounded.
+    conditions: list[Annotated[str, StringConstraints(max_length=_TEXT_MAX)]] | None = Field(
+        None, max_length=_CONDITIONS_MAX
+    )
     quota_alarm: bool | None = None  # the outbox is near its disk quota
-    config_error: str | None = None  # a pushed config the device refused
+    config_error: Annotated[str, StringConstraints(max_length=_TEXT_MAX)] | None = None  # a refused push
 
 
 class DeviceStatusRecorder:
