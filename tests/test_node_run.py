@@ -96,6 +96,25 @@ def test_wind_that_suspends_enforcement_is_a_heartbeat_condition(scene: Path, tm
     assert any(c.startswith("wind: enforcement suspended for") for c in beats["windy"].conditions)
 
 
+def test_only_a_capture_fault_is_an_audio_condition(scene: Path, tmp_path: Path) -> None:
+    """A beat sent while the capture starts or closes (a node restarting for maintenance) is no
+    fault; a stalled or reopening capture is, with the seconds it lost."""
+    running = assemble(node_config(tmp_path, unique_device()), scene=load_scene(scene))
+    try:
+        node = running.node
+        for state in ("starting", "running", "closed"):
+            node.source_status = lambda s=state: (s, 0, 0)
+            assert not [c for c in node.pipeline_health().conditions if c.startswith("audio")], state
+        node.source_status = lambda: ("reopening", 0, 96_000)
+        assert node.pipeline_health().conditions[:2] == [
+            "audio reopening",
+            "audio dropped: 2.0 s lost since the last heartbeat",
+        ]
+        assert not node.pipeline_health().conditions[1:]  # nothing more lost since
+    finally:
+        running.shutdown()
+
+
 def test_outside_enforcement_hours_only_statistics(scene: Path, tmp_path: Path) -> None:
     now = datetime.now(UTC)
     start, end = (now + timedelta(hours=2)).strftime("%H:00"), (now + timedelta(hours=3)).strftime("%H:00")

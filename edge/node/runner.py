@@ -223,7 +223,9 @@ class Node:
                 i for i, v in enumerate(rms) if v < typical - self.analyzer.cfg.health.dead_below_median_db
             ]
         cam = self.camera.status() if self.camera is not None else None
-        conditions = [] if state == "running" else [f"audio {state}"]
+        # Opening and closing are no fault: a beat sent while the node starts or stops must not
+        # leave the device page showing an audio fault until the next start.
+        conditions = [] if state in ("running", "starting", "closed") else [f"audio {state}"]
         lost, self._dropped_seen = dropped - self._dropped_seen, dropped
         if lost > 0:
             # Audio the analysis never heard: it fell behind (a throttled CPU) or the device stalled.
@@ -244,7 +246,7 @@ class Node:
             conditions.append(
                 f"wind: enforcement suspended for {wind:.0%} of the time since the last heartbeat"
             )
-        if cam is not None and cam.state not in ("running", "ended"):
+        if cam is not None and cam.state not in ("starting", "running", "ended", "stopped"):
             conditions.append(f"camera {cam.state}" + (f": {cam.last_error}" if cam.last_error else ""))
         block = max(1, round(self.analyzer.sample_rate * 0.05))
         return PipelineHealth(
