@@ -31,6 +31,9 @@ from edge.evidence.media import EventMedia
 
 log = logging.getLogger(__name__)
 
+_RECENT = 1000  # bundles whose times the latency figures cover (a busy pole's day)
+_RECENT_FAILURES = 100
+
 
 class EvidenceDestination(Protocol):
     def store(self, built: BuiltEvidence) -> None:
@@ -103,10 +106,16 @@ class EvidenceSink:
         self._pending: list[tuple[HornEvent, float, Future[Pictures]]] = []
         self._clock: deque[tuple[float, float]] = deque()  # (stream time, wall time) as blocks arrived
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="honkwatch-evidence")
+        # Only what is still to do is held: a node runs for months, and every finished job kept
+        # (its Future, its record) grew the process by about 1.6 kB per event.
         self._futures: list[Future[None]] = []
+        self._started = 0
         self._lock = threading.Lock()
-        self.records: list[EvidenceRecord] = []
-        self.failures: list[str] = []
+        self.records: deque[EvidenceRecord] = deque(maxlen=_RECENT)  # the latest, for the figures
+        self.failures: deque[str] = deque(maxlen=_RECENT_FAILURES)
+        self._stored = 0
+        self._short = 0
+        self._failed = 0
 
     @property
     def waiting(self) -> int:
@@ -115,8 +124,8 @@ class EvidenceSink:
 
     @property
     def started(self) -> int:
-        """Events whose bundle is handed to the worker (built, being built or queued)."""
-        return len(self._futures)
+        """Events whose bundle was handed to the worker (built, being built or queued)."""
+        return self._started
 
     def advance(self, stream_t: float) -> None:
         """The stream has reached `stream_t` (call once per block); builds what is now complete."""
@@ -126,8 +135,10 @@ class EvidenceSink:
             self._clock.popleft()
         ready = [p for p in self._pending if p[0].t_end + self.post_s <= stream_t]
         self._pending = [p for p in self._pending if p[0].t_end + self.post_s > stream_t]
+        if ready:
+            self._futures = [f for f in self._futures if not f.done()]
         for event, wall_end, pictures in ready:
-            self._futures.append(self._pool.submit(self._build, event, wall_end, pictures, True))
+            self._start(event, wall_end, pictures, True)
 
     def submit(self, event: HornEvent) -> None:
         """A closed event: its pictures are made now, the bundle once the stream passes `t_end + post_s`."""
@@ -135,9 +146,10 @@ class EvidenceSink:
         self._pending.append((event, self._wall_at(event.t_end), pictures))
 
     def close(self) -> list[EvidenceRecord]:
-        """End of stream: build what is still waiting (with whatever audio exists), then wait for all."""
+        """End of stream: build what is still waiting (with whatever audio exists), wait for all,
+        and return the latest `_RECENT` records."""
         for event, wall_end, pictures in self._pending:
-            self._futures.append(self._pool.submit(self._build, event, wall_end, pictures, False))
+            self._start(event, wall_end, pictures, False)
         self._pending = []
         for fut in self._futures:
             fut.result()
@@ -149,18 +161,26 @@ class EvidenceSink:
 
         `latency_*` cover the bundles that waited for their whole post-roll, as every live one
         does; bundles cut short by the end of a recording are counted in `short_post_roll`.
+        Counts are over the whole run; the times over the latest `_RECENT` bundles.
         """
-        lat = [r.latency_s for r in self.records if r.full_post_roll]
-        build = [r.build_s for r in self.records]
+        with self._lock:
+            recent = list(self.records)
+            stored, short, failed = self._stored, self._short, self._failed
+        lat = [r.latency_s for r in recent if r.full_post_roll]
+        build = [r.build_s for r in recent]
         return {
-            "bundles": len(self.records),
-            "failed": len(self.failures),
-            "short_post_roll": sum(not r.full_post_roll for r in self.records),
+            "bundles": stored,
+            "failed": failed,
+            "short_post_roll": short,
             "latency_median_s": round(statistics.median(lat), 3) if lat else None,
             "latency_max_s": round(max(lat), 3) if lat else None,
             "build_median_s": round(statistics.median(build), 3) if build else None,
             "build_max_s": round(max(build), 3) if build else None,
         }
+
+    def _start(self, event: HornEvent, wall_end: float, pictures: Future[Pictures], full: bool) -> None:
+        self._futures.append(self._pool.submit(self._build, event, wall_end, pictures, full))
+        self._started += 1
 
     def _wall_at(self, stream_t: float) -> float:
         """Wall time at which the stream first reached `stream_t` (now, if it has not been seen)."""
@@ -182,6 +202,7 @@ class EvidenceSink:
             log.debug("evidence failure", exc_info=True)
             with self._lock:
                 self.failures.append(f"{event.t_start:.2f}-{event.t_end:.2f} s: {exc}")
+                self._failed += 1
             return
         latency = time.time() - wall_end
         record = EvidenceRecord(
@@ -189,3 +210,5 @@ class EvidenceSink:
         )
         with self._lock:
             self.records.append(record)
+            self._stored += 1
+            self._short += not full_post_roll
