@@ -14,7 +14,7 @@ down shows a rising RSS or cost column; one whose answers drift shows a changing
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import sys
 import time
 from pathlib import Path
@@ -22,16 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_node import proc_rss_mb  # noqa: E402  (beside this script)
+
 from edge.analysis.config import build_config  # noqa: E402
 from edge.analysis.replay import analyzer_for_scene  # noqa: E402
 from edge.scene.reader import load_scene  # noqa: E402
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> int:
@@ -52,7 +47,7 @@ def main() -> int:
     every = int(args.report * 60 * fs)
     print(
         f"{args.scene.name}: {audio.shape[1]} ch, {fs} Hz, {len(audio) / fs:.1f} s per pass; "
-        f"{args.minutes:g} stream minutes, RSS at start {rss_mb():.0f} MB"
+        f"{args.minutes:g} stream minutes, RSS at start {proc_rss_mb(os.getpid()):.0f} MB"
     )
     print("stream min | RSS MB | CPU ms per s of audio | events per pass (this stretch)")
     pos = played = passes = events = 0
@@ -72,7 +67,7 @@ def main() -> int:
             pos += 300 * fs
         if played >= next_report or played >= total:
             print(
-                f"{played / fs / 60:10.1f} | {rss_mb():6.0f} | {1000 * stretch_cpu / (stretch_audio / fs):21.1f} | "
+                f"{played / fs / 60:10.1f} | {proc_rss_mb(os.getpid()):6.0f} | {1000 * stretch_cpu / (stretch_audio / fs):21.1f} | "
                 f"{events / stretch_passes:.2f}",
                 flush=True,
             )

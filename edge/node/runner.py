@@ -34,9 +34,8 @@ from edge.transport.health import PipelineHealth
 log = logging.getLogger(__name__)
 
 _HOLD_MARGIN_S = 0.5  # sound travel time and the hops before a track opens
-WIND_SHARE = (
-    0.2  # a heartbeat condition when wind blew in at least this share of the interval (gusts come and go)
-)
+# A heartbeat condition when wind blew in at least this share of the interval (gusts come and go).
+WIND_SHARE = 0.2
 
 
 @dataclass

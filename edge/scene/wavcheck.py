@@ -9,9 +9,8 @@ import struct
 from pathlib import Path
 
 _W64_RIFF = bytes.fromhex("726966662E91CF11A5D628DB04C10000")
-_W64_DATA = bytes.fromhex(
-    "64617461F3ACD3118CD100C04F8EDB8A"
-)  # 'data' GUID (Sony Wave64), as libsndfile writes it
+# The 'data' chunk's GUID (Sony Wave64), as libsndfile writes it.
+_W64_DATA = bytes.fromhex("64617461F3ACD3118CD100C04F8EDB8A")
 
 
 def declared_and_present_data_bytes(path: Path) -> tuple[int, int] | None:
