@@ -54,6 +54,8 @@ class StreamingStft:
         self.advance = max(8, round(hop_s * sample_rate / snapshots))
         self.hop = self.advance * snapshots
         self.frame = 2 * self.advance
+        # Samples a hop needs: its last frame ends `advance` into the next hop.
+        self.span = self.hop + self.advance
         freqs = np.fft.rfftfreq(self.frame, 1.0 / sample_rate)
         # Only the bins the analysis uses are kept: a horn above ~7 kHz adds nothing but cost.
         self.n_bins = (
@@ -97,12 +99,11 @@ class StreamingStft:
             # A glitching converter must not poison the spectra of every later hop.
             np.nan_to_num(new, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
         hops = []
-        need = self.hop + self.advance  # the last frame of a hop ends `advance` into the next hop
         while True:
             offset = self._next_hop * self.hop - self._buf_start
-            if offset + need > len(self._buf):
+            if offset + self.span > len(self._buf):
                 break
-            seg = self._buf[offset : offset + need]  # (need, M)
+            seg = self._buf[offset : offset + self.span]  # (span, M)
             # One transform per snapshot along the time axis: the (bins, channels) layout comes out
             # directly, without transposing the whole hop.
             spec = np.empty((self.n_bins, self.channels, self.snapshots), np.complex64)
@@ -140,7 +141,7 @@ class StreamingStft:
             )
         total = len(self._buf) + int(n)
         first = self._next_hop * self.hop - self._buf_start
-        count = max(0, (total - first - (self.hop + self.advance)) // self.hop + 1)
+        count = max(0, (total - first - self.span) // self.hop + 1)
         self._next_hop += count
         start = self._next_hop * self.hop
         self._buf = np.zeros((self._buf_start + total - start, self.channels), np.float32)
