@@ -32,6 +32,25 @@ def test_messages_arrive_on_the_notify_socket(tmp_path: Path) -> None:
         assert server.recv(100) == b"WATCHDOG=1"
 
 
+def test_a_receiver_that_stops_reading_never_blocks_the_sender(tmp_path: Path) -> None:
+    path = tmp_path / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind(str(path))
+        n = SystemdNotifier({"NOTIFY_SOCKET": str(path)})
+        done = threading.Event()
+        sent: list[bool] = []
+
+        def flood() -> None:
+            sent.extend(n.notify("WATCHDOG=1") for _ in range(200))
+            done.set()
+
+        threading.Thread(target=flood, daemon=True).start()
+        assert done.wait(5.0), "notify blocked on a full socket queue"
+        assert any(sent) and not all(sent)  # the queue took some, the rest were dropped
+        server.settimeout(1.0)
+        assert server.recv(100) == b"WATCHDOG=1"
+
+
 def test_without_systemd_nothing_is_sent() -> None:
     n = SystemdNotifier({})
     assert not n.enabled and n.watchdog_s is None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import sys
 from pathlib import Path
 
@@ -46,6 +45,7 @@ def _run(args: argparse.Namespace) -> int:
         )
         return 0
     from edge.node.assemble import assemble
+    from edge.node.signals import stop_on_signals
 
     scene = None
     if args.scene is not None:
@@ -54,8 +54,7 @@ def _run(args: argparse.Namespace) -> int:
         scene = load_scene(args.scene, with_truth=False)
     running = assemble(config, scene=scene, evidence_dir=args.evidence_dir)
     node = running.node
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: node.request_stop())
+    stop_on_signals(node.request_stop)
     try:
         stats = node.run()
     finally:

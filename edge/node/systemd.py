@@ -23,12 +23,17 @@ class SystemdNotifier:
         return bool(self.address)
 
     def notify(self, message: str) -> bool:
-        """Send one state line; False when not run by systemd or the socket is gone."""
+        """Send one state line; False when not run by systemd, the socket is gone or its queue is full.
+
+        Never waits: a receiver that stops reading fills the socket's small queue (ten datagrams
+        by default), and a blocking send would then hang the analysis loop, or the shutdown on
+        STOPPING=1, forever. A dropped watchdog ping is repeated a third of a period later.
+        """
         if not self.address:
             return False
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-                sock.sendto(message.encode(), self.address)
+                sock.sendto(message.encode(), socket.MSG_DONTWAIT, self.address)
             return True
         except OSError:
             return False
