@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import evidence_support as es
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from disk_support import fill, small_disk
 
+from edge.analysis.analyzer import Analyzer
+from edge.analysis.config import AnalysisConfig
+from edge.config import NodeConfig
 from edge.evidence import unpack_bundle, verify_bundle
 from edge.evidence.builder import EvidenceBuilder
 from edge.evidence.scene_media import SceneMedia, scene_site, scene_utc
 from edge.evidence.sink import DirectoryDestination, EvidenceSink, OutboxDestination
+from edge.node.runner import Node
 from edge.scene.reader import load_scene
+from edge.sources.scene import SceneSource
 from edge.transport.health import ClockState
 from edge.transport.outbox import Outbox
 
@@ -110,3 +117,62 @@ def test_a_long_run_holds_only_unfinished_work(tmp_path: Path) -> None:
     assert len(sink._futures) == 1  # the six finished jobs are gone
     assert sink.started == 7
     assert len(sink.close()) == 7 and sink.latency_summary()["bundles"] == 7
+
+
+def test_a_full_disk_holds_the_evidence_until_there_is_room(tmp_path: Path) -> None:
+    """The outbox's disk fills up (something else wrote to it): bundles are kept in memory, the
+    heartbeat can say so, and they reach the outbox, in order, once space is freed."""
+    ts = es.make_scene(tmp_path / "scene", with_video=False)
+    scene = load_scene(ts.directory)
+    builder = EvidenceBuilder(scene_site(scene), KEY, scene_utc(scene), lambda: ClockState(None, None, None))
+    with small_disk(tmp_path / "disk") as disk:
+        outbox = Outbox(disk / "outbox.sqlite", quota_bytes=50_000_000)
+        filler = fill(disk)  # something else wrote the disk full
+        sink = EvidenceSink(builder, SceneMedia(scene), [OutboxDestination(outbox.put)])
+        first, second = ts.event, replace(ts.event, t_start=5.0, t_end=5.4)
+        sink.submit(first)
+        sink.advance(es.HORN[1] + 3.0)
+        sink.submit(second)
+        sink.advance(8.4)
+        deadline = time.monotonic() + 60
+        while (sink.started < 2 or sink.held().bundles < 2) and time.monotonic() < deadline:
+            time.sleep(0.05)  # built on the worker thread
+        held = sink.held()
+        assert held.bundles == 2 and held.bytes > 0 and "full" in (held.last_error or "")
+        assert outbox.stats().pending == 0 and not sink.failures
+        # The node's heartbeat says so: the evidence lives only in memory until the disk is freed.
+        live = NodeConfig.model_validate(
+            {"device": {"id": "n", "zone": "z", "profile": "pole-spiral32"}}
+        ).live()
+        analyzer = Analyzer(AnalysisConfig(), ts.positions_m, scene.sample_rate)
+        node = Node(SceneSource(scene), analyzer, live, sink=sink)
+        storage = [c for c in node.pipeline_health().conditions if c.startswith("storage")]
+        assert len(storage) == 1 and "2 bundle(s)" in storage[0] and "disk is full" in storage[0]
+
+        filler.unlink()
+        records = sink.close()  # its last try finds room
+        assert [r.stream_t_end for r in records] == [first.t_end, second.t_end]
+        assert sink.held().bundles == 0 and not sink.failures
+        assert [e.id for e in outbox.pending()] == [r.id for r in records]
+        for r in records:
+            verify_bundle(unpack_bundle(outbox.payload(r.id)), KEY.public_key())
+        outbox.close()
+
+
+def test_evidence_still_full_at_shutdown_is_reported_lost(tmp_path: Path) -> None:
+    ts = es.make_scene(tmp_path / "scene", with_video=False)
+    scene = load_scene(ts.directory)
+    builder = EvidenceBuilder(scene_site(scene), KEY, scene_utc(scene), lambda: ClockState(None, None, None))
+    with small_disk(tmp_path / "disk") as disk:
+        outbox = Outbox(disk / "outbox.sqlite", quota_bytes=50_000_000)
+        fill(disk)
+        folder = tmp_path / "ev"  # another disk: this destination still gets the bundle
+        sink = EvidenceSink(
+            builder, SceneMedia(scene), [OutboxDestination(outbox.put), DirectoryDestination(folder)]
+        )
+        sink.submit(ts.event)
+        assert sink.close() == []
+        assert len(sink.failures) == 1 and "not stored at shutdown" in sink.failures[0]
+        assert "full" in sink.failures[0]
+        assert len(list(folder.iterdir())) == 1  # the refusing outbox did not keep it from the folder
+        outbox.close()

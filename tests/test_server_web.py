@@ -262,10 +262,14 @@ def test_device_status_page_flags_silent_devices(site: tuple[Seeded, ServerConfi
     # heartbeat's conditions are the only sign, and they make the device an alert.
     silent = "audio silent: no channel above -120 dBFS in 100% of the audio since the last heartbeat"
     wind = "wind: enforcement suspended for 64% of the time since the last heartbeat"
+    storage = (
+        "storage: 3 bundle(s) of evidence (1.2 MB) held in memory, not yet stored "
+        "(database or disk is full); lost if the node restarts"
+    )
     with seeded.sessions() as db:
         device = db.get(Device, "pole-07")
         device.last_health = {
-            "conditions": [silent, "camera reconnecting: no such file", wind, "hot: CPU at 84 °C"],
+            "conditions": [silent, "camera reconnecting: no such file", wind, "hot: CPU at 84 °C", storage],
             "quota_alarm": True,
             "config_error": "detector.threshold: must be below 1",
         }
@@ -281,14 +285,16 @@ def test_device_status_page_flags_silent_devices(site: tuple[Seeded, ServerConfi
             "设备过热",
             "配置被拒",
             "存储将满",
+            "证据未能保存",
             silent,
             wind,
+            storage,
         )
     )
     api = client.get("/api/v1/devices", headers={"Authorization": f"Bearer {seeded.tokens['li']}"}).json()
     pole = next(d for d in api if d["id"] == "pole-07")
     assert (
-        pole["alerts"] == ["audio", "camera", "wind", "hot", "config", "disk"]
+        pole["alerts"] == ["audio", "camera", "wind", "hot", "storage", "config", "disk"]
         and pole["conditions"][0] == silent
     )
 

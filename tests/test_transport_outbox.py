@@ -1,11 +1,13 @@
 """The durable outbox on real SQLite: ack semantics, quota and eviction, survival of kill -9."""
 
+import os
 import signal
 import sqlite3
 import subprocess
 import sys
 
 import pytest
+from disk_support import fill, small_disk
 from pydantic import ValidationError
 
 from edge.transport.outbox import Outbox, OutboxSettings
@@ -110,3 +112,19 @@ def test_settings_open_an_outbox_with_the_quota_in_bytes(tmp_path):
     assert box.quota_bytes == 1_572_864 and (tmp_path / "deep" / "o.db").exists()
     with pytest.raises(ValidationError, match="quota_mb"):
         OutboxSettings(quota_mb=0)
+
+
+def test_a_full_disk_says_so_and_the_outbox_recovers_when_space_returns(tmp_path):
+    with small_disk(tmp_path / "disk") as disk:
+        box = Outbox(disk / "o.db", quota_bytes=10**9)
+        box.put("before", b"x" * 1000)
+        filler = fill(disk)
+        # SQLite rolls a failed commit back itself; the error must be the disk's, not "cannot rollback".
+        with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+            box.put("during", os.urandom(200_000))
+        assert [e.id for e in box.pending()] == ["before"]
+        filler.unlink()
+        assert box.put("during", os.urandom(200_000))
+        assert [e.id for e in box.pending()] == ["before", "during"]
+        assert box.mark_acked(["before"], "stored") == ["before"]
+        box.close()

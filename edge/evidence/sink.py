@@ -5,7 +5,10 @@ reached that point. The pictures need only what exists when the event closes, so
 them made at once and holds the event until the post-roll is in (stream time, so a fast replay
 and a live run behave alike); then the audio files, the manifest and the signature follow.
 All of it runs on one worker thread (the analysis loop must never wait for JPEG encoding), and
-the signed payload goes to the destinations: the outbox, a folder, or both.
+the signed payload goes to the destinations: the outbox, a folder, or both. A destination that
+refuses it (the disk is full) does not lose it: the signed bundle waits in memory, up to
+`HELD_MAX_BYTES`, offered again with each new bundle and every `RETRY_EVERY_S`, and the
+heartbeat says so (`held`), since a restart before the disk is freed would lose it.
 
 It also measures what the operator cares about: wall-clock time from the horn's end reaching
 the node to the evidence being durably stored.
@@ -33,6 +36,10 @@ log = logging.getLogger(__name__)
 
 _RECENT = 1000  # bundles whose times the latency figures cover (a busy pole's day)
 _RECENT_FAILURES = 100
+# Signed bundles a destination refused (a full disk) wait in memory up to this much, then the
+# oldest is given up: a Pi 5 has 4-8 GB, and 256 MB holds a few hundred bundles (hours of a busy zone).
+HELD_MAX_BYTES = 256 * 2**20
+RETRY_EVERY_S = 10.0  # how often held bundles are offered to their destinations again
 
 
 class EvidenceDestination(Protocol):
@@ -77,6 +84,26 @@ class OutboxDestination:
         self._put(built.id, built.payload)
 
 
+@dataclass
+class _Held:
+    """A signed bundle that some destinations could not take yet, and what its record needs."""
+
+    built: BuiltEvidence
+    todo: list[EvidenceDestination]
+    stream_t_end: float
+    wall_end: float
+    full_post_roll: bool
+
+
+@dataclass(frozen=True)
+class HeldSummary:
+    """Evidence waiting in memory for a destination (a full disk): the heartbeat reports it."""
+
+    bundles: int
+    bytes: int
+    last_error: str | None
+
+
 @dataclass(frozen=True)
 class EvidenceRecord:
     """One stored bundle and how long it took."""
@@ -116,6 +143,11 @@ class EvidenceSink:
         self._stored = 0
         self._short = 0
         self._failed = 0
+        # Touched on the worker thread only, under `_lock` where others read it.
+        self._held: deque[_Held] = deque()
+        self._held_bytes = 0
+        self._held_error: str | None = None
+        self._retry_due = 0.0  # wall time of the next periodic retry (analysis thread)
 
     @property
     def waiting(self) -> int:
@@ -139,6 +171,9 @@ class EvidenceSink:
             self._futures = [f for f in self._futures if not f.done()]
         for event, wall_end, pictures in ready:
             self._start(event, wall_end, pictures, True)
+        if self._held and now >= self._retry_due:  # a quiet street brings no new bundle to retry with
+            self._retry_due = now + RETRY_EVERY_S
+            self._futures.append(self._pool.submit(self._retry_held))
 
     def submit(self, event: HornEvent) -> None:
         """A closed event: its pictures are made now, the bundle once the stream passes `t_end + post_s`."""
@@ -153,8 +188,14 @@ class EvidenceSink:
         self._pending = []
         for fut in self._futures:
             fut.result()
+        self._pool.submit(self._give_up_held).result()
         self._pool.shutdown(wait=True)
         return list(self.records)
+
+    def held(self) -> HeldSummary:
+        """Bundles built and signed but not yet in every destination (a full disk), kept in memory."""
+        with self._lock:
+            return HeldSummary(len(self._held), self._held_bytes, self._held_error)
 
     def latency_summary(self) -> dict[str, float | int | None]:
         """Wall-clock latency from horn end to stored evidence (median, max), and build times.
@@ -195,20 +236,85 @@ class EvidenceSink:
         try:
             # Queued before this job on the same single worker, so it has already finished.
             built = self.builder.build(event, self.media, pictures.result())
-            for dest in self.destinations:
-                dest.store(built)
         except Exception as exc:  # one bad event must not stop the evidence of the next
-            log.error("evidence for the horn at %.2f s failed: %s", event.t_start, exc)
-            log.debug("evidence failure", exc_info=True)
-            with self._lock:
-                self.failures.append(f"{event.t_start:.2f}-{event.t_end:.2f} s: {exc}")
-                self._failed += 1
+            self._fail(f"evidence for the horn at {event.t_start:.2f}-{event.t_end:.2f} s", exc)
             return
-        latency = time.time() - wall_end
+        self._retry_held()  # older evidence first, while there is room
+        held = _Held(built, list(self.destinations), event.t_end, wall_end, full_post_roll)
+        if not self._offer(held):
+            self._hold(held)
+
+    def _offer(self, held: _Held) -> bool:
+        """Store `held` in each destination it still lacks (one refusing does not keep it from
+        the others); True once every one has it."""
+        for dest in list(held.todo):
+            try:
+                dest.store(held.built)
+            except Exception as exc:
+                with self._lock:
+                    self._held_error = str(exc)
+                continue
+            held.todo.remove(dest)
+        if held.todo:
+            return False
+        self._record(held)
+        return True
+
+    def _hold(self, held: _Held) -> None:
+        """Keep a bundle no destination could take (a full disk) rather than lose it; the oldest
+        is given up only past `HELD_MAX_BYTES`, so the node itself never runs out of memory."""
+        size = len(held.built.payload)
+        log.error(
+            "evidence %s not stored (%s): held in memory with %d other(s), retried every %.0f s",
+            held.built.id,
+            self._held_error,
+            len(self._held),
+            RETRY_EVERY_S,
+        )
+        with self._lock:
+            self._held.append(held)
+            self._held_bytes += size
+        while self._held_bytes > HELD_MAX_BYTES and len(self._held) > 1:
+            self._drop_oldest_held("memory for held evidence is full")
+
+    def _retry_held(self) -> None:
+        """Offer held bundles again, oldest first, stopping at the first still refused."""
+        while self._held:
+            if not self._offer(self._held[0]):
+                return
+            with self._lock:
+                done = self._held.popleft()
+                self._held_bytes -= len(done.built.payload)
+                if not self._held:
+                    self._held_error = None
+            log.info("held evidence %s stored", done.built.id)
+
+    def _give_up_held(self) -> None:
+        """At close: a last try; what still has no place is lost with the process, loudly."""
+        self._retry_held()
+        while self._held:
+            self._drop_oldest_held(f"not stored at shutdown: {self._held_error}")
+
+    def _drop_oldest_held(self, why: str) -> None:
+        with self._lock:
+            lost = self._held.popleft()
+            self._held_bytes -= len(lost.built.payload)
+        self._fail(f"evidence {lost.built.id}", RuntimeError(why))
+
+    def _fail(self, what: str, exc: Exception) -> None:
+        log.error("%s failed: %s", what, exc)
+        log.debug("evidence failure", exc_info=True)
+        with self._lock:
+            self.failures.append(f"{what}: {exc}")
+            self._failed += 1
+
+    def _record(self, held: _Held) -> None:
+        built = held.built
+        latency = time.time() - held.wall_end
         record = EvidenceRecord(
-            built.id, event.t_end, latency, built.build_s, len(built.payload), full_post_roll
+            built.id, held.stream_t_end, latency, built.build_s, len(built.payload), held.full_post_roll
         )
         with self._lock:
             self.records.append(record)
             self._stored += 1
-            self._short += not full_post_roll
+            self._short += not held.full_post_roll

@@ -245,6 +245,13 @@ class Node:
             conditions.append(
                 f"wind: enforcement suspended for {wind:.0%} of the time since the last heartbeat"
             )
+        held = self.sink.held() if self.sink is not None else None
+        if held is not None and held.bundles:
+            # Signed evidence no destination would take (a full disk): it lives only in memory.
+            conditions.append(
+                f"storage: {held.bundles} bundle(s) of evidence ({held.bytes / 1e6:.1f} MB) held in "
+                f"memory, not yet stored ({held.last_error}); lost if the node restarts"
+            )
         if cam is not None and cam.state not in ("starting", "running", "ended", "stopped"):
             conditions.append(f"camera {cam.state}" + (f": {cam.last_error}" if cam.last_error else ""))
         block = max(1, round(self.analyzer.sample_rate * 0.05))

@@ -106,9 +106,16 @@ class Outbox:
                     self._evict_acked_locked()
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback_locked()
                 raise
             return inserted
+
+    def _rollback_locked(self) -> None:
+        """Undo the open transaction, if SQLite has not already: on a full disk it rolls back by
+        itself, and a second ROLLBACK would raise "no transaction is active" in place of the
+        "database or disk is full" the operator needs to read."""
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
 
     def _evict_acked_locked(self) -> None:
         """Delete acknowledged entries, oldest first, until the total fits the quota (if it can)."""
@@ -158,7 +165,7 @@ class Outbox:
                         done.append(evidence_id)
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._rollback_locked()
                 raise
         return done
 

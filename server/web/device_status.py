@@ -62,7 +62,7 @@ class DeviceState:
 
 # Heartbeat conditions by their first word (edge.node.runner.Node.pipeline_health, `conditions`
 # above); anything else is shown as "condition", its text beside it.
-_CONDITION_WORDS = ("audio", "camera", "config", "wind", "hot")
+_CONDITION_WORDS = ("audio", "camera", "config", "wind", "hot", "storage")
 
 
 def device_state(device: Device, now: datetime, silent_after_s: float) -> DeviceState:
