@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import statistics
 import threading
 import time
@@ -66,11 +67,16 @@ class DirectoryDestination:
         staging.mkdir(parents=True, exist_ok=True)
         contents = {"bundle.json": built.payload}
         contents.update({f.name: f.data for f in built.files})
-        for name, data in contents.items():
-            with open(staging / name, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+        try:
+            for name, data in contents.items():
+                with open(staging / name, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+        except OSError:
+            # A full disk: give back what was written (the retry writes it all again).
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         os.replace(staging, final)
 
 
