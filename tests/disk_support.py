@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,11 +29,14 @@ def small_disk(root: Path, size: str = "4m") -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(root)], check=True)
 
 
-def fill(disk: Path) -> Path:
-    """Write a file until the disk refuses another byte; returns it (unlink it to free the disk)."""
+def fill(disk: Path, leave: int = 0) -> Path:
+    """Write a file until the disk refuses another byte, then give `leave` bytes back; returns it
+    (unlink it to free the disk)."""
     filler = disk / "filler"
     with open(filler, "wb") as fh, contextlib.suppress(OSError):
         while True:
             fh.write(b"\0" * 65536)
             fh.flush()
+    if leave:
+        os.truncate(filler, max(0, filler.stat().st_size - leave))
     return filler

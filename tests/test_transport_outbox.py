@@ -128,3 +128,23 @@ def test_a_full_disk_says_so_and_the_outbox_recovers_when_space_returns(tmp_path
         assert [e.id for e in box.pending()] == ["before", "during"]
         assert box.mark_acked(["before"], "stored") == ["before"]
         box.close()
+
+
+def test_a_nearly_full_disk_gives_up_acknowledged_copies_to_keep_storing(tmp_path):
+    """Something else fills the disk (logs, a camera dump): the outbox evicts the copies the
+    server already holds, oldest first, before the disk is so full that nothing commits. (The
+    reserve must exceed what the WAL holds between checkpoints, 4 MB: the default is 64 MB.)"""
+    with small_disk(tmp_path / "disk", "24m") as disk:
+        box = Outbox(disk / "o.db", quota_bytes=10**9, keep_free_bytes=6_000_000)
+        for i in range(10):  # the device's local copies of evidence the server acknowledged
+            box.put(f"old-{i}", os.urandom(200_000))
+        box.mark_acked([f"old-{i}" for i in range(10)], "stored")
+        fill(disk, leave=7_000_000)
+        for i in range(40):  # 8 MB in a busy hour, each bundle acknowledged soon after it is sent
+            assert box.put(f"new-{i}", os.urandom(200_000)), i
+            box.mark_acked([f"new-{i}"], "stored")
+        box.put("unsent", os.urandom(200_000))
+        assert [e.id for e in box.pending()] == ["unsent"]
+        assert box.stats().evicted >= 10 and box.state_of("old-0") is None
+        assert box.state_of("new-39") == ("acked", "stored")  # the newest copies are kept
+        box.close()

@@ -4,7 +4,8 @@ SQLite in WAL mode with `synchronous=FULL`: each `put` is one committed, fsync'd
 so a power cut or `kill -9` leaves either the whole bundle or nothing. The broker's PUBACK
 frees nothing; only the server's ack (after its database commit) marks an entry acknowledged.
 
-Acknowledged bundles are kept as the device's local copy until space is needed, then evicted
+Acknowledged bundles are kept as the device's local copy until space is needed (the quota, or
+the disk's own free space falling under `keep_free_bytes`, whatever filled it), then evicted
 oldest first. Unacknowledged evidence is never evicted: when it alone exceeds the quota the
 outbox keeps accepting (losing evidence is worse than overshooting a soft budget) and raises
 `quota_alarm`, which the heartbeat reports.
@@ -12,6 +13,7 @@ outbox keeps accepting (losing evidence is worse than overshooting a soft budget
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import threading
 import time
@@ -47,9 +49,16 @@ class OutboxSettings(BaseModel):
 
     path: Path = Path("outbox.sqlite3")
     quota_mb: float = Field(2048.0, gt=0)
+    # Free space kept on the outbox's disk by evicting acknowledged copies early: SQLite writes
+    # each bundle to its WAL first, and on a disk already full nothing, not even a delete, commits.
+    keep_free_mb: float = Field(64.0, ge=0)
 
     def open(self) -> Outbox:
-        return Outbox(self.path, quota_bytes=int(self.quota_mb * 1024 * 1024))
+        return Outbox(
+            self.path,
+            quota_bytes=int(self.quota_mb * 1024 * 1024),
+            keep_free_bytes=int(self.keep_free_mb * 1024 * 1024),
+        )
 
 
 @dataclass(frozen=True)
@@ -74,11 +83,12 @@ class OutboxStats:
 class Outbox:
     """Evidence payloads keyed by evidence id; safe to share between the run loop and MQTT threads."""
 
-    def __init__(self, path: Path, quota_bytes: int) -> None:
+    def __init__(self, path: Path, quota_bytes: int, keep_free_bytes: int = 64 * 2**20) -> None:
         if quota_bytes <= 0:
             raise ValueError("quota_bytes must be positive")
         self.path = Path(path)
         self.quota_bytes = quota_bytes
+        self.keep_free_bytes = keep_free_bytes
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
@@ -94,6 +104,9 @@ class Outbox:
     def put(self, evidence_id: str, payload: bytes) -> bool:
         """Store a bundle durably; False if that id is already in the outbox (nothing changes)."""
         with self._lock:
+            lacking = self.keep_free_bytes + len(payload) - shutil.disk_usage(self.path.parent).free
+            if lacking > 0:
+                self._make_room_locked(lacking)
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 cur = self._db.execute(
@@ -103,12 +116,29 @@ class Outbox:
                 )
                 inserted = cur.rowcount == 1
                 if inserted:
-                    self._evict_acked_locked()
+                    self._evict_acked_locked(0)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._rollback_locked()
                 raise
             return inserted
+
+    def _make_room_locked(self, lacking: int) -> None:
+        """Give the disk back `lacking` bytes from acknowledged copies, oldest first.
+
+        Deleting alone frees nothing on disk: every change goes to the WAL first, which only
+        starts over after a checkpoint. So the deletion is committed and the WAL checkpointed
+        and truncated, which moves the live pages into the database file (reusing the freed
+        ones) and returns the WAL's space; the bundle then has room. Should even that fail,
+        the insert reports the full disk and the evidence sink holds the bundle."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._evict_acked_locked(lacking)
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError:
+            self._rollback_locked()
+            return
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _rollback_locked(self) -> None:
         """Undo the open transaction, if SQLite has not already: on a full disk it rolls back by
@@ -117,18 +147,20 @@ class Outbox:
         if self._db.in_transaction:
             self._db.execute("ROLLBACK")
 
-    def _evict_acked_locked(self) -> None:
-        """Delete acknowledged entries, oldest first, until the total fits the quota (if it can)."""
+    def _evict_acked_locked(self, lacking: int) -> None:
+        """Delete acknowledged entries, oldest first, until the total fits the quota and `lacking`
+        bytes of disk are freed (as far as acknowledged entries go)."""
         total = self._db.execute("SELECT COALESCE(SUM(size), 0) FROM outbox").fetchone()[0]
-        if total <= self.quota_bytes:
+        if total <= self.quota_bytes and lacking <= 0:
             return
         rows = self._db.execute("SELECT seq, size FROM outbox WHERE state = 'acked' ORDER BY seq").fetchall()
         doomed = []
         for seq, size in rows:
-            if total <= self.quota_bytes:
+            if total <= self.quota_bytes and lacking <= 0:
                 break
             doomed.append((seq,))
             total -= size
+            lacking -= size
         self._db.executemany("DELETE FROM outbox WHERE seq = ?", doomed)
         self._evicted += len(doomed)
 
