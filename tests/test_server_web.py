@@ -269,7 +269,15 @@ def test_device_status_page_flags_silent_devices(site: tuple[Seeded, ServerConfi
     with seeded.sessions() as db:
         device = db.get(Device, "pole-07")
         device.last_health = {
-            "conditions": [silent, "camera reconnecting: no such file", wind, "hot: CPU at 84 °C", storage],
+            "conditions": [
+                silent,
+                "camera reconnecting: no such file",
+                wind,
+                "hot: CPU at 84 °C",
+                storage,
+                "disk low: 41 MB free on the outbox's disk, under the 64 MB kept free; acknowledged "
+                "local copies are given up first",
+            ],
             "quota_alarm": True,
             "config_error": "detector.threshold: must be below 1",
         }
@@ -294,7 +302,7 @@ def test_device_status_page_flags_silent_devices(site: tuple[Seeded, ServerConfi
     api = client.get("/api/v1/devices", headers={"Authorization": f"Bearer {seeded.tokens['li']}"}).json()
     pole = next(d for d in api if d["id"] == "pole-07")
     assert (
-        pole["alerts"] == ["audio", "camera", "wind", "hot", "storage", "config", "disk"]
+        pole["alerts"] == ["audio", "camera", "wind", "hot", "storage", "disk", "config"]
         and pole["conditions"][0] == silent
     )
 

@@ -3,6 +3,8 @@
 import json
 import stat
 
+from disk_support import fill, small_disk
+
 from edge.transport.health import (
     UNKNOWN_CLOCK,
     ClockMonitor,
@@ -66,7 +68,7 @@ def test_clock_monitor_runs_a_real_chronyc_and_reports_unknown_without_one(tmp_p
 
 
 def test_heartbeat_has_every_contract_field(tmp_path):
-    box = Outbox(tmp_path / "o.db", quota_bytes=100)
+    box = Outbox(tmp_path / "o.db", quota_bytes=100, keep_free_bytes=0)
     box.put("a", b"x" * 150)
     pipe = PipelineHealth(
         conditions=["camera reconnecting: " + "e" * 2000],  # a long driver message
@@ -90,3 +92,15 @@ def test_heartbeat_has_every_contract_field(tmp_path):
     (tmp_path / "thermal_zone0" / "temp").write_text("83500\n")  # in the sun, close to throttling
     hot = HealthReporter("pole-07", box, pipeline=lambda: pipe, clock=clock, thermal_dir=tmp_path)()
     assert hot["cpu_temp_c"] == 83.5 and hot["conditions"][1:] == ["hot: CPU at 84 °C"]
+
+
+def test_a_nearly_full_outbox_disk_is_a_condition(tmp_path):
+    with small_disk(tmp_path / "disk", "8m") as disk:
+        box = Outbox(disk / "o.db", quota_bytes=10**9, keep_free_bytes=4_000_000)
+        clock = ClockMonitor(chronyc=str(tmp_path / "no-chronyc"))
+        beat = HealthReporter("pole-07", box, clock=clock, thermal_dir=tmp_path)
+        assert not [c for c in beat()["conditions"] if c.startswith("disk")]
+        fill(disk, leave=2_000_000)
+        (low,) = [c for c in beat()["conditions"] if c.startswith("disk")]
+        assert low.startswith("disk low: 2 MB free on the outbox's disk, under the 4 MB kept free")
+        box.close()

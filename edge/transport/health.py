@@ -149,6 +149,12 @@ class HealthReporter:
             # A Pi 5 throttles at 85 °C, and a throttled analysis drops audio: a pole in the sun
             # needs shade or a fan, and the operator learns it before the zone goes quiet.
             conditions.append(f"hot: CPU at {temp:.0f} °C")
+        if box.low_disk:
+            # Whatever filled it, the operator hears of it while evidence is still being stored.
+            conditions.append(
+                f"disk low: {box.disk_free_bytes / 1e6:.0f} MB free on the outbox's disk, under the "
+                f"{box.keep_free_bytes / 1e6:.0f} MB kept free; acknowledged local copies are given up first"
+            )
         return {
             "device": self.device,
             "time_utc": format_utc(datetime.now(UTC)),

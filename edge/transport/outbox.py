@@ -78,6 +78,13 @@ class OutboxStats:
     quota_bytes: int
     quota_alarm: bool
     evicted: int
+    disk_free_bytes: int = 0  # free space on the outbox's disk
+    keep_free_bytes: int = 0  # what `put` keeps free there by evicting acknowledged copies
+
+    @property
+    def low_disk(self) -> bool:
+        """Under the reserve: acknowledged copies are being given up, or there are none left to."""
+        return self.disk_free_bytes < self.keep_free_bytes
 
 
 class Outbox:
@@ -231,4 +238,6 @@ class Outbox:
             quota_bytes=self.quota_bytes,
             quota_alarm=pending_bytes > self.quota_bytes,
             evicted=evicted,
+            disk_free_bytes=shutil.disk_usage(self.path.parent).free,
+            keep_free_bytes=self.keep_free_bytes,
         )

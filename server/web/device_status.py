@@ -55,14 +55,14 @@ class DeviceState:
             word = next((w for w in _CONDITION_WORDS if c.startswith(w)), "condition")
             if word not in words:
                 words.append(word)
-        if (self.device.last_health or {}).get("quota_alarm") is True:
+        if (self.device.last_health or {}).get("quota_alarm") is True and "disk" not in words:
             words.append("disk")
         return words
 
 
 # Heartbeat conditions by their first word (edge.node.runner.Node.pipeline_health, `conditions`
 # above); anything else is shown as "condition", its text beside it.
-_CONDITION_WORDS = ("audio", "camera", "config", "wind", "hot", "storage")
+_CONDITION_WORDS = ("audio", "camera", "config", "wind", "hot", "storage", "disk")
 
 
 def device_state(device: Device, now: datetime, silent_after_s: float) -> DeviceState:
