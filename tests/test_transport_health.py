@@ -104,3 +104,13 @@ def test_a_nearly_full_outbox_disk_is_a_condition(tmp_path):
         (low,) = [c for c in beat()["conditions"] if c.startswith("disk")]
         assert low.startswith("disk low: 2 MB free on the outbox's disk, under the 4 MB kept free")
         box.close()
+
+
+def test_an_outbox_moved_aside_is_a_condition(tmp_path):
+    (tmp_path / "o.db").write_bytes(b"\x00garbage" * 1000)
+    box = Outbox(tmp_path / "o.db", quota_bytes=10**6, keep_free_bytes=0)
+    clock = ClockMonitor(chronyc=str(tmp_path / "no-chronyc"))
+    (storage,) = HealthReporter("pole-07", box, clock=clock, thermal_dir=tmp_path)()["conditions"]
+    assert storage.startswith("storage: the outbox was unreadable (file is not a database; moved aside to ")
+    assert storage.endswith("the evidence it held was not sent")
+    box.close()

@@ -148,3 +148,38 @@ def test_a_nearly_full_disk_gives_up_acknowledged_copies_to_keep_storing(tmp_pat
         assert box.stats().evicted >= 10 and box.state_of("old-0") is None
         assert box.state_of("new-39") == ("acked", "stored")  # the newest copies are kept
         box.close()
+
+
+def test_an_unreadable_outbox_is_moved_aside_and_the_node_goes_on(tmp_path):
+    """A card that lost power mid-write left garbage where the outbox was: the node must not
+    refuse to start (the zone would go unenforced until someone drives out)."""
+    path = tmp_path / "o.db"
+    garbage = os.urandom(50_000)
+    path.write_bytes(garbage)
+    box = Outbox(path, quota_bytes=10**6)
+    assert box.moved_aside is not None and "file is not a database" in box.moved_aside
+    (aside,) = tmp_path.glob("o.db.unreadable-*")
+    assert aside.read_bytes() == garbage  # kept for salvage, never deleted
+    assert str(aside) in box.moved_aside
+    assert box.put("a", b"x") and [e.id for e in box.pending()] == ["a"]
+    box.close()
+    reopened = Outbox(path, quota_bytes=10**6)  # the new one is healthy: nothing more is moved
+    assert reopened.moved_aside is None and [e.id for e in reopened.pending()] == ["a"]
+    assert len(list(tmp_path.glob("o.db.unreadable-*"))) == 1
+    reopened.close()
+
+
+def test_a_locked_outbox_is_an_error_not_a_corrupt_file(tmp_path):
+    """A readable file another process holds (a second node started by mistake) is not moved aside."""
+    path = tmp_path / "o.db"
+    Outbox(path, quota_bytes=10**6).close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("PRAGMA locking_mode=EXCLUSIVE")  # held until it closes, even between writes
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            Outbox(path, quota_bytes=10**6)  # after SQLite's 5 s busy wait
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert not list(tmp_path.glob("o.db.unreadable-*"))

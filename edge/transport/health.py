@@ -149,6 +149,11 @@ class HealthReporter:
             # A Pi 5 throttles at 85 °C, and a throttled analysis drops audio: a pole in the sun
             # needs shade or a fan, and the operator learns it before the zone goes quiet.
             conditions.append(f"hot: CPU at {temp:.0f} °C")
+        if self.outbox.moved_aside:
+            conditions.append(
+                f"storage: the outbox was unreadable ({self.outbox.moved_aside}); "
+                "a new one took its place and the evidence it held was not sent"
+            )
         if box.low_disk:
             # Whatever filled it, the operator hears of it while evidence is still being stored.
             conditions.append(

@@ -13,16 +13,20 @@ outbox keeps accepting (losing evidence is worse than overshooting a soft budget
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sqlite3
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+log = logging.getLogger(__name__)
 
 AckStatus = Literal["stored", "duplicate", "rejected"]
 
@@ -98,11 +102,44 @@ class Outbox:
         self.keep_free_bytes = keep_free_bytes
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        # Set when the file found here was unreadable and moved aside (the heartbeat says so).
+        self.moved_aside: str | None = None
+        try:
+            self._db = self._connect()
+        except sqlite3.OperationalError:
+            raise  # locked, no permission, no space: the file is fine, the node cannot use it
+        except sqlite3.DatabaseError as exc:
+            aside = self._move_aside()
+            log.error("outbox %s is unreadable (%s): moved aside to %s, starting a new one", path, exc, aside)
+            self.moved_aside = f"{exc}; moved aside to {aside}"
+            self._db = self._connect()
         self._evicted = 0
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.executescript(_SCHEMA)
+            db.execute("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").fetchone()
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _move_aside(self) -> Path:
+        """Rename an unreadable outbox (and its WAL) out of the way, keeping it for recovery.
+
+        Why: a card that lost power mid-write, or a failing one, can leave a file SQLite cannot
+        read; refusing to start would leave the zone unenforced, restarting every few seconds,
+        until someone drives out. Its pending bundles may still be salvaged by hand."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        aside = self.path.with_name(f"{self.path.name}.unreadable-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            part = Path(f"{self.path}{suffix}")
+            if part.exists():
+                part.replace(Path(f"{aside}{suffix}"))
+        return aside
 
     def close(self) -> None:
         with self._lock:
