@@ -42,8 +42,12 @@ def test_sink_waits_for_the_post_roll_then_stores_everywhere(tmp_path: Path) -> 
     )
     outbox = Outbox(tmp_path / "outbox.sqlite", quota_bytes=50_000_000)
     media = SceneMedia(scene)
+    journalled: list[tuple[str, bytes]] = []
     sink = EvidenceSink(
-        builder, media, [OutboxDestination(outbox.put), DirectoryDestination(tmp_path / "ev")]
+        builder,
+        media,
+        [OutboxDestination(outbox.put), DirectoryDestination(tmp_path / "ev")],
+        journal=lambda evidence_id, payload: journalled.append((evidence_id, payload)),
     )
     second = replace(ts.event, t_start=5.0, t_end=5.6)
     for k in range(1, 70):  # blocks of 0.1 s up to 6.9 s: the horn's post-roll ends at 7.0 s
@@ -74,6 +78,10 @@ def test_sink_waits_for_the_post_roll_then_stores_everywhere(tmp_path: Path) -> 
             assert hashlib.sha256((folder / entry.name).read_bytes()).hexdigest() == entry.sha256
         assert json.loads(bundle.manifest_bytes)["id"] == record.id
     assert not list((tmp_path / "ev").glob(".*partial"))
+    # Each event was journalled as soon as it closed, under the id its final bundle carries.
+    assert sorted(i for i, _ in journalled) == sorted(r.id for r in records)
+    for _, payload in journalled:  # (a recording holds its post-roll already: only live it is short)
+        verify_bundle(unpack_bundle(payload), KEY.public_key())
     outbox.close()
 
 

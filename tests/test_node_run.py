@@ -7,9 +7,11 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,10 +19,12 @@ import pytest
 from node_support import Recorder, make_key, simulate, unique_device
 
 from edge.config import NodeConfig
-from edge.evidence import unpack_bundle
+from edge.evidence import unpack_bundle, verify_bundle
 from edge.evidence.builder import picture_time
+from edge.evidence.keys import load_or_create_key
 from edge.node.assemble import assemble
 from edge.scene import load_scene
+from edge.transport.outbox import Outbox
 
 
 @pytest.fixture(scope="module")
@@ -220,3 +224,46 @@ def test_threads_are_not_left_running(scene: Path, tmp_path: Path) -> None:
     running.shutdown()
     after = {t.name for t in threading.enumerate() if t.is_alive()}
     assert not {n for n in after - before if n.startswith("honkwatch")}
+
+
+def test_a_power_cut_before_the_post_roll_keeps_the_horn(tmp_path: Path) -> None:
+    """kill -9 between a horn's event and its final bundle (which waits 3 s for the audio after
+    the horn): the provisional bundle journalled when the event closed is sent after restart."""
+    scene = simulate(tmp_path / "scene", seconds=10.0)
+    outbox_path = tmp_path / "o.sqlite3"
+    cfg_path = tmp_path / "node.toml"
+    cfg_path.write_text(
+        f'[device]\nid = "{unique_device()}"\nzone = "z"\nprofile = "pole-spiral64"\n'
+        f'key_file = "{make_key(tmp_path)}"\n[broker]\nenabled = false\n[outbox]\npath = "{outbox_path}"\n'
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "edge.cli", "run", "--config", str(cfg_path), "--scene", str(scene)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    journalled: list[tuple[str, str]] = []
+    try:
+        deadline = time.monotonic() + 60
+        while not journalled and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+            if outbox_path.exists():
+                with contextlib.suppress(sqlite3.OperationalError), sqlite3.connect(outbox_path) as db:
+                    journalled = db.execute(
+                        "SELECT id, (SELECT COUNT(*) FROM outbox) FROM provisional"
+                    ).fetchall()
+    finally:
+        proc.send_signal(signal.SIGKILL)  # the power is cut
+        proc.wait(10)
+    assert journalled, "no provisional bundle was journalled"
+    ((evidence_id, stored_before),) = journalled
+    assert stored_before == 0  # the final bundle was still waiting for its post-roll
+
+    box = Outbox(outbox_path, quota_bytes=10**9)  # the node starts again
+    assert box.recovered == 1 and [e.id for e in box.pending()] == [evidence_id]
+    bundle = unpack_bundle(box.payload(evidence_id))
+    verify_bundle(bundle, load_or_create_key(tmp_path / "device.pem").public_key())
+    doc = json.loads(bundle.manifest_bytes)
+    audio = doc["capture"]["audio"]
+    assert audio["stream_end"] < doc["event"]["stream_t_end"] + 3.0  # cut short, but the horn is in it
+    assert audio["stream_start"] <= doc["event"]["stream_t_start"]
+    box.close()

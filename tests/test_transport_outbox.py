@@ -183,3 +183,20 @@ def test_a_locked_outbox_is_an_error_not_a_corrupt_file(tmp_path):
         other.execute("ROLLBACK")
         other.close()
     assert not list(tmp_path.glob("o.db.unreadable-*"))
+
+
+def test_a_provisional_bundle_is_replaced_by_its_final_one_or_sent_after_a_crash(tmp_path):
+    path = tmp_path / "o.db"
+    box = Outbox(path, quota_bytes=10**6)
+    box.put_provisional("done", b"short")
+    assert box.put("done", b"final") and box.payload("done") == b"final"
+    box.put_provisional("cut", b"short")  # the power goes before its final bundle
+    box.put_provisional("done", b"late")  # a journal write racing its own final bundle: ignored
+    assert [e.id for e in box.pending()] == ["done"]  # provisional bundles are never sent live
+    box.close()
+    again = Outbox(path, quota_bytes=10**6)
+    assert again.recovered == 1
+    assert [e.id for e in again.pending()] == ["done", "cut"]
+    assert again.payload("done") == b"final" and again.payload("cut") == b"short"
+    again.close()
+    assert Outbox(path, quota_bytes=10**6).recovered == 0

@@ -160,8 +160,16 @@ class EvidenceBuilder:
             files.append(EvidenceFile("map.png", "sound_map", drawing.encode_png(image)))
         return Pictures(tuple(files), camera_facts, time.perf_counter() - started)
 
-    def build(self, event: HornEvent, media: EventMedia, pictures: Pictures | None = None) -> BuiltEvidence:
-        """The signed bundle; needs the audio up to `t_end + post_s` (clipped to what exists)."""
+    def build(
+        self,
+        event: HornEvent,
+        media: EventMedia,
+        pictures: Pictures | None = None,
+        evidence_id: str | None = None,
+    ) -> BuiltEvidence:
+        """The signed bundle; needs the audio up to `t_end + post_s` (clipped to what exists).
+        `evidence_id` names it (a new id if None): a provisional and a final bundle of one
+        event share theirs, so the server keeps one case."""
         pictures = pictures if pictures is not None else self.pictures(event, media)
         started = time.perf_counter()
         opt, site = self.options, self.site
@@ -242,6 +250,7 @@ class EvidenceBuilder:
             plate={"text": plate_text, "source": self.plate_source if plate_text else None},
             files=files,
             extra={"capture": capture},
+            evidence_id=evidence_id,
         )
         payload = make_bundle(self.key, manifest, files)
         build_s = pictures.build_s + time.perf_counter() - started

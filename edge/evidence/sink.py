@@ -31,6 +31,7 @@ from typing import Protocol
 
 from edge.analysis.events import HornEvent
 from edge.evidence.builder import BuiltEvidence, EvidenceBuilder, Pictures
+from edge.evidence.bundle import new_evidence_id
 from edge.evidence.media import EventMedia
 
 log = logging.getLogger(__name__)
@@ -131,12 +132,16 @@ class EvidenceSink:
         media: EventMedia,
         destinations: Sequence[EvidenceDestination],
         post_s: float | None = None,
+        journal: Callable[[str, bytes], None] | None = None,
     ) -> None:
         self.builder = builder
         self.media = media
         self.destinations = list(destinations)
         self.post_s = builder.options.post_s if post_s is None else post_s
-        self._pending: list[tuple[HornEvent, float, Future[Pictures]]] = []
+        # Where a provisional bundle goes as soon as its event closes (`Outbox.put_provisional`):
+        # a power cut before the post-roll is in then loses the end of the audio, not the horn.
+        self.journal = journal
+        self._pending: list[tuple[HornEvent, float, Future[Pictures], str]] = []
         self._clock: deque[tuple[float, float]] = deque()  # (stream time, wall time) as blocks arrived
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="honkwatch-evidence")
         # Only what is still to do is held: a node runs for months, and every finished job kept
@@ -175,8 +180,8 @@ class EvidenceSink:
         self._pending = [p for p in self._pending if p[0].t_end + self.post_s > stream_t]
         if ready:
             self._futures = [f for f in self._futures if not f.done()]
-        for event, wall_end, pictures in ready:
-            self._start(event, wall_end, pictures, True)
+        for event, wall_end, pictures, evidence_id in ready:
+            self._start(event, wall_end, pictures, evidence_id, True)
         if self._held and now >= self._retry_due:  # a quiet street brings no new bundle to retry with
             self._retry_due = now + RETRY_EVERY_S
             self._futures.append(self._pool.submit(self._retry_held))
@@ -184,13 +189,16 @@ class EvidenceSink:
     def submit(self, event: HornEvent) -> None:
         """A closed event: its pictures are made now, the bundle once the stream passes `t_end + post_s`."""
         pictures = self._pool.submit(self.builder.pictures, event, self.media)
-        self._pending.append((event, self._wall_at(event.t_end), pictures))
+        evidence_id = new_evidence_id()
+        if self.journal is not None:
+            self._futures.append(self._pool.submit(self._journal, event, pictures, evidence_id))
+        self._pending.append((event, self._wall_at(event.t_end), pictures, evidence_id))
 
     def close(self) -> list[EvidenceRecord]:
         """End of stream: build what is still waiting (with whatever audio exists), wait for all,
         and return the latest `_RECENT` records."""
-        for event, wall_end, pictures in self._pending:
-            self._start(event, wall_end, pictures, False)
+        for event, wall_end, pictures, evidence_id in self._pending:
+            self._start(event, wall_end, pictures, evidence_id, False)
         self._pending = []
         for fut in self._futures:
             fut.result()
@@ -225,8 +233,10 @@ class EvidenceSink:
             "build_max_s": round(max(build), 3) if build else None,
         }
 
-    def _start(self, event: HornEvent, wall_end: float, pictures: Future[Pictures], full: bool) -> None:
-        self._futures.append(self._pool.submit(self._build, event, wall_end, pictures, full))
+    def _start(
+        self, event: HornEvent, wall_end: float, pictures: Future[Pictures], evidence_id: str, full: bool
+    ) -> None:
+        self._futures.append(self._pool.submit(self._build, event, wall_end, pictures, evidence_id, full))
         self._started += 1
 
     def _wall_at(self, stream_t: float) -> float:
@@ -236,12 +246,26 @@ class EvidenceSink:
                 return wall
         return time.time()
 
+    def _journal(self, event: HornEvent, pictures: Future[Pictures], evidence_id: str) -> None:
+        """Build the bundle with the audio that exists now and journal it (see `journal`)."""
+        assert self.journal is not None
+        try:
+            built = self.builder.build(event, self.media, pictures.result(), evidence_id)
+            self.journal(built.id, built.payload)
+        except Exception as exc:  # the final bundle is still to come: this is only insurance
+            log.warning("provisional evidence for the horn at %.2f s not journalled: %s", event.t_start, exc)
+
     def _build(
-        self, event: HornEvent, wall_end: float, pictures: Future[Pictures], full_post_roll: bool
+        self,
+        event: HornEvent,
+        wall_end: float,
+        pictures: Future[Pictures],
+        evidence_id: str,
+        full_post_roll: bool,
     ) -> None:
         try:
             # Queued before this job on the same single worker, so it has already finished.
-            built = self.builder.build(event, self.media, pictures.result())
+            built = self.builder.build(event, self.media, pictures.result(), evidence_id)
         except Exception as exc:  # one bad event must not stop the evidence of the next
             self._fail(f"evidence for the horn at {event.t_start:.2f}-{event.t_end:.2f} s", exc)
             return

@@ -104,7 +104,7 @@ def assemble(config: NodeConfig, scene: Scene | None = None, evidence_dir: Path 
         destinations.append(OutboxDestination(publisher.submit))
     else:
         destinations.append(OutboxDestination(outbox.put))
-    node.sink = EvidenceSink(builder, media, destinations)
+    node.sink = EvidenceSink(builder, media, destinations, journal=outbox.put_provisional)
     if camera is not None:
         camera.start()
     if publisher is not None:

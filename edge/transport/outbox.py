@@ -43,6 +43,11 @@ CREATE TABLE IF NOT EXISTS outbox (
     acked_at REAL
 );
 CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state, seq);
+CREATE TABLE IF NOT EXISTS provisional (
+    id TEXT PRIMARY KEY,
+    created REAL NOT NULL,
+    payload BLOB NOT NULL
+);
 """
 
 
@@ -114,6 +119,7 @@ class Outbox:
             self.moved_aside = f"{exc}; moved aside to {aside}"
             self._db = self._connect()
         self._evicted = 0
+        self.recovered = self._promote_provisional()
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
@@ -126,6 +132,26 @@ class Outbox:
             db.close()
             raise
         return db
+
+    def _promote_provisional(self) -> int:
+        """Send the provisional bundles an unclean stop left behind (see `put_provisional`)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                n = self._db.execute(
+                    "INSERT OR IGNORE INTO outbox (id, created, size, payload, state) "
+                    "SELECT id, created, length(payload), payload, 'pending' FROM provisional"
+                ).rowcount
+                self._db.execute("DELETE FROM provisional")
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._rollback_locked()
+                raise
+        if n:
+            log.warning(
+                "outbox %s: %d bundle(s) cut short by an unclean stop are sent as they are", self.path, n
+            )
+        return n
 
     def _move_aside(self) -> Path:
         """Rename an unreadable outbox (and its WAL) out of the way, keeping it for recovery.
@@ -145,6 +171,25 @@ class Outbox:
         with self._lock:
             self._db.close()
 
+    def put_provisional(self, evidence_id: str, payload: bytes) -> None:
+        """Journal a bundle built as soon as its event closed, before its post-roll audio is in.
+
+        Why: the final bundle waits a few seconds for the audio after the horn, and a power cut
+        in that window would lose the horn. Kept apart, never sent while the node runs; `put` of
+        the final bundle (same id) replaces it, and the next open sends whatever is left."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                if self._db.execute("SELECT 1 FROM outbox WHERE id = ?", (evidence_id,)).fetchone() is None:
+                    self._db.execute(
+                        "INSERT OR REPLACE INTO provisional (id, created, payload) VALUES (?, ?, ?)",
+                        (evidence_id, time.time(), payload),
+                    )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._rollback_locked()
+                raise
+
     def put(self, evidence_id: str, payload: bytes) -> bool:
         """Store a bundle durably; False if that id is already in the outbox (nothing changes)."""
         with self._lock:
@@ -159,6 +204,7 @@ class Outbox:
                     (evidence_id, time.time(), len(payload), payload),
                 )
                 inserted = cur.rowcount == 1
+                self._db.execute("DELETE FROM provisional WHERE id = ?", (evidence_id,))
                 if inserted:
                     self._evict_acked_locked(0)
                 self._db.execute("COMMIT")
