@@ -178,11 +178,12 @@ class EvidenceSink:
             self._clock.popleft()
         ready = [p for p in self._pending if p[0].t_end + self.post_s <= stream_t]
         self._pending = [p for p in self._pending if p[0].t_end + self.post_s > stream_t]
-        if ready:
+        retry = bool(self._held) and now >= self._retry_due  # a quiet street brings no new bundle
+        if ready or retry:
             self._futures = [f for f in self._futures if not f.done()]
         for event, wall_end, pictures, evidence_id in ready:
             self._start(event, wall_end, pictures, evidence_id, True)
-        if self._held and now >= self._retry_due:  # a quiet street brings no new bundle to retry with
+        if retry:
             self._retry_due = now + RETRY_EVERY_S
             self._futures.append(self._pool.submit(self._retry_held))
 
