@@ -156,7 +156,6 @@ class EvidenceSink:
         self._failed = 0
         # Touched on the worker thread only, under `_lock` where others read it.
         self._held: deque[_Held] = deque()
-        self._held_bytes = 0
         self._held_error: str | None = None
         self._retry_due = 0.0  # wall time of the next periodic retry (analysis thread)
 
@@ -210,7 +209,7 @@ class EvidenceSink:
     def held(self) -> HeldSummary:
         """Bundles built and signed but not yet in every destination (a full disk), kept in memory."""
         with self._lock:
-            return HeldSummary(len(self._held), self._held_bytes, self._held_error)
+            return HeldSummary(len(self._held), self._held_bytes(), self._held_error)
 
     def latency_summary(self) -> dict[str, float | int | None]:
         """Wall-clock latency from horn end to stored evidence (median, max), and build times.
@@ -294,7 +293,6 @@ class EvidenceSink:
     def _hold(self, held: _Held) -> None:
         """Keep a bundle no destination could take (a full disk) rather than lose it; the oldest
         is given up only past `HELD_MAX_BYTES`, so the node itself never runs out of memory."""
-        size = len(held.built.payload)
         log.error(
             "evidence %s not stored (%s): held in memory with %d other(s), retried every %.0f s",
             held.built.id,
@@ -304,8 +302,7 @@ class EvidenceSink:
         )
         with self._lock:
             self._held.append(held)
-            self._held_bytes += size
-        while self._held_bytes > HELD_MAX_BYTES and len(self._held) > 1:
+        while self._held_bytes() > HELD_MAX_BYTES and len(self._held) > 1:
             self._drop_oldest_held("memory for held evidence is full")
 
     def _retry_held(self) -> None:
@@ -315,7 +312,6 @@ class EvidenceSink:
                 return
             with self._lock:
                 done = self._held.popleft()
-                self._held_bytes -= len(done.built.payload)
                 if not self._held:
                     self._held_error = None
             log.info("held evidence %s stored", done.built.id)
@@ -326,10 +322,12 @@ class EvidenceSink:
         while self._held:
             self._drop_oldest_held(f"not stored at shutdown: {self._held_error}")
 
+    def _held_bytes(self) -> int:
+        return sum(len(h.built.payload) for h in self._held)  # a few hundred at most
+
     def _drop_oldest_held(self, why: str) -> None:
         with self._lock:
             lost = self._held.popleft()
-            self._held_bytes -= len(lost.built.payload)
         self._fail(f"evidence {lost.built.id}", RuntimeError(why))
 
     def _fail(self, what: str, exc: Exception) -> None:

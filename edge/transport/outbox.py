@@ -13,12 +13,13 @@ outbox keeps accepting (losing evidence is worse than overshooting a soft budget
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,8 +88,8 @@ class OutboxStats:
     quota_bytes: int
     quota_alarm: bool
     evicted: int
-    disk_free_bytes: int = 0  # free space on the outbox's disk
-    keep_free_bytes: int = 0  # what `put` keeps free there by evicting acknowledged copies
+    disk_free_bytes: int  # free space on the outbox's disk
+    keep_free_bytes: int  # what `put` keeps free there by evicting acknowledged copies
 
     @property
     def low_disk(self) -> bool:
@@ -135,18 +136,12 @@ class Outbox:
 
     def _promote_provisional(self) -> int:
         """Send the provisional bundles an unclean stop left behind (see `put_provisional`)."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                n = self._db.execute(
-                    "INSERT OR IGNORE INTO outbox (id, created, size, payload, state) "
-                    "SELECT id, created, length(payload), payload, 'pending' FROM provisional"
-                ).rowcount
-                self._db.execute("DELETE FROM provisional")
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._rollback_locked()
-                raise
+        with self._lock, self._transaction_locked():
+            n = self._db.execute(
+                "INSERT OR IGNORE INTO outbox (id, created, size, payload, state) "
+                "SELECT id, created, length(payload), payload, 'pending' FROM provisional"
+            ).rowcount
+            self._db.execute("DELETE FROM provisional")
         if n:
             log.warning(
                 "outbox %s: %d bundle(s) cut short by an unclean stop are sent as they are", self.path, n
@@ -177,27 +172,20 @@ class Outbox:
         Why: the final bundle waits a few seconds for the audio after the horn, and a power cut
         in that window would lose the horn. Kept apart, never sent while the node runs; `put` of
         the final bundle (same id) replaces it, and the next open sends whatever is left."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                if self._db.execute("SELECT 1 FROM outbox WHERE id = ?", (evidence_id,)).fetchone() is None:
-                    self._db.execute(
-                        "INSERT OR REPLACE INTO provisional (id, created, payload) VALUES (?, ?, ?)",
-                        (evidence_id, time.time(), payload),
-                    )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._rollback_locked()
-                raise
+        with self._lock, self._transaction_locked():
+            if self._db.execute("SELECT 1 FROM outbox WHERE id = ?", (evidence_id,)).fetchone() is None:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO provisional (id, created, payload) VALUES (?, ?, ?)",
+                    (evidence_id, time.time(), payload),
+                )
 
     def put(self, evidence_id: str, payload: bytes) -> bool:
         """Store a bundle durably; False if that id is already in the outbox (nothing changes)."""
         with self._lock:
-            lacking = self.keep_free_bytes + len(payload) - shutil.disk_usage(self.path.parent).free
+            lacking = self.keep_free_bytes + len(payload) - self._disk_free()
             if lacking > 0:
                 self._make_room_locked(lacking)
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
+            with self._transaction_locked():
                 cur = self._db.execute(
                     "INSERT OR IGNORE INTO outbox (id, created, size, payload, state) "
                     "VALUES (?, ?, ?, ?, 'pending')",
@@ -207,10 +195,6 @@ class Outbox:
                 self._db.execute("DELETE FROM provisional WHERE id = ?", (evidence_id,))
                 if inserted:
                     self._evict_acked_locked(0)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._rollback_locked()
-                raise
             return inserted
 
     def _make_room_locked(self, lacking: int) -> None:
@@ -221,21 +205,31 @@ class Outbox:
         and truncated, which moves the live pages into the database file (reusing the freed
         ones) and returns the WAL's space; the bundle then has room. Should even that fail,
         the insert reports the full disk and the evidence sink holds the bundle."""
-        self._db.execute("BEGIN IMMEDIATE")
         try:
-            self._evict_acked_locked(lacking)
-            self._db.execute("COMMIT")
+            with self._transaction_locked():
+                self._evict_acked_locked(lacking)
         except sqlite3.OperationalError:
-            self._rollback_locked()
             return
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
-    def _rollback_locked(self) -> None:
-        """Undo the open transaction, if SQLite has not already: on a full disk it rolls back by
-        itself, and a second ROLLBACK would raise "no transaction is active" in place of the
-        "database or disk is full" the operator needs to read."""
-        if self._db.in_transaction:
-            self._db.execute("ROLLBACK")
+    def _disk_free(self) -> int:
+        return shutil.disk_usage(self.path.parent).free
+
+    @contextlib.contextmanager
+    def _transaction_locked(self) -> Iterator[None]:
+        """One write transaction (call with `_lock` held): committed, or rolled back on any error.
+
+        Rolled back only if SQLite has not already: on a full disk it rolls back by itself, and
+        a second ROLLBACK would raise "no transaction is active" in place of the "database or
+        disk is full" the operator needs to read."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
 
     def _evict_acked_locked(self, lacking: int) -> None:
         """Delete acknowledged entries, oldest first, until the total fits the quota and `lacking`
@@ -274,21 +268,15 @@ class Outbox:
         """Record the server's ack; returns the ids that were pending and are now acknowledged."""
         now = time.time()
         done = []
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                for evidence_id in ids:
-                    cur = self._db.execute(
-                        "UPDATE outbox SET state = 'acked', ack_status = ?, ack_reason = ?, acked_at = ? "
-                        "WHERE id = ? AND state = 'pending'",
-                        (status, reason, now, evidence_id),
-                    )
-                    if cur.rowcount == 1:
-                        done.append(evidence_id)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._rollback_locked()
-                raise
+        with self._lock, self._transaction_locked():
+            for evidence_id in ids:
+                cur = self._db.execute(
+                    "UPDATE outbox SET state = 'acked', ack_status = ?, ack_reason = ?, acked_at = ? "
+                    "WHERE id = ? AND state = 'pending'",
+                    (status, reason, now, evidence_id),
+                )
+                if cur.rowcount == 1:
+                    done.append(evidence_id)
         return done
 
     def state_of(self, evidence_id: str) -> tuple[str, str | None] | None:
@@ -321,6 +309,6 @@ class Outbox:
             quota_bytes=self.quota_bytes,
             quota_alarm=pending_bytes > self.quota_bytes,
             evicted=evicted,
-            disk_free_bytes=shutil.disk_usage(self.path.parent).free,
+            disk_free_bytes=self._disk_free(),
             keep_free_bytes=self.keep_free_bytes,
         )
