@@ -32,6 +32,16 @@ def scene(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return simulate(tmp_path_factory.mktemp("node") / "scene")
 
 
+def offline_node_toml(tmp_path: Path) -> Path:
+    """A config file for `honk-edge run`: no broker, outbox at `tmp_path/o.sqlite3`."""
+    path = tmp_path / "node.toml"
+    path.write_text(
+        f'[device]\nid = "{unique_device()}"\nzone = "z"\nprofile = "pole-spiral64"\n'
+        f'key_file = "{make_key(tmp_path)}"\n[broker]\nenabled = false\n[outbox]\npath = "{tmp_path / "o.sqlite3"}"\n'
+    )
+    return path
+
+
 def node_config(tmp_path: Path, device: str, **sections: dict) -> NodeConfig:
     base: dict = {
         "device": {
@@ -143,12 +153,7 @@ def test_outside_enforcement_hours_only_statistics(scene: Path, tmp_path: Path) 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_stop_signal_stops_cleanly_and_systemd_hears_it(scene: Path, tmp_path: Path, sig: int) -> None:
-    device = unique_device()
-    cfg_path = tmp_path / "node.toml"
-    cfg_path.write_text(
-        f'[device]\nid = "{device}"\nzone = "z"\nprofile = "pole-spiral64"\nkey_file = "{make_key(tmp_path)}"\n'
-        f'[broker]\nenabled = false\n[outbox]\npath = "{tmp_path / "o.sqlite3"}"\n'
-    )
+    cfg_path = offline_node_toml(tmp_path)
     sock_path = tmp_path / "notify.sock"
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
         server.bind(str(sock_path))
@@ -230,12 +235,8 @@ def test_a_power_cut_before_the_post_roll_keeps_the_horn(tmp_path: Path) -> None
     """kill -9 between a horn's event and its final bundle (which waits 3 s for the audio after
     the horn): the provisional bundle journalled when the event closed is sent after restart."""
     scene = simulate(tmp_path / "scene", seconds=10.0)
+    cfg_path = offline_node_toml(tmp_path)
     outbox_path = tmp_path / "o.sqlite3"
-    cfg_path = tmp_path / "node.toml"
-    cfg_path.write_text(
-        f'[device]\nid = "{unique_device()}"\nzone = "z"\nprofile = "pole-spiral64"\n'
-        f'key_file = "{make_key(tmp_path)}"\n[broker]\nenabled = false\n[outbox]\npath = "{outbox_path}"\n'
-    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "edge.cli", "run", "--config", str(cfg_path), "--scene", str(scene)],
         stdout=subprocess.DEVNULL,
