@@ -60,8 +60,9 @@ class DeviceState:
         return words
 
 
-# Heartbeat conditions by their first word (edge.node.runner.Node.pipeline_health, `conditions`
-# above); anything else is shown as "condition", its text beside it.
+# Heartbeat conditions by their first word (edge.node.runner.Node.pipeline_health and
+# edge.transport.health.HealthReporter, `conditions` above); anything else is shown as
+# "condition", its text beside it.
 _CONDITION_WORDS = ("audio", "camera", "config", "wind", "hot", "storage", "disk")
 
 
