@@ -33,6 +33,11 @@ Physics (all choices are ours, documented where they are made):
 Usage:
     python3 benchmarks/independent_scenes.py --out /tmp/indep --seeds 1-12 --array spiral64 [--duration 20]
     python3 benchmarks/independent_scenes.py --score /tmp/indep --events /tmp/indep/out [--verbose]
+    python3 benchmarks/independent_scenes.py --out /tmp/real --horn-clips /tmp/realset/horn   # recorded horns
+
+With `--horn-clips DIR` every honk is a recorded horn (DIR/*.wav, e.g. the real check set's
+horns: `python3 models/training/debian_set.py --out /tmp/realset`) in place of our synthesis:
+the same street, vehicles, confusers and levels, with a timbre neither simulator chose.
 
 The scenario (road, vehicles, horns, confusers) depends only on the seed, so spiral64-<seed> and
 spiral32-<seed> are the same street moment heard by two arrays. Truth is written per blast: a double
@@ -527,6 +532,41 @@ def horn_blast(spec: HornSpec, dur: float, rng: np.random.Generator) -> np.ndarr
 
 
 PATTERNS = {"tap": 0.15, "short": 0.35, "double": 0.2, "triple": 0.1, "long": 0.2}
+
+
+def load_horn_clips(directory: Path) -> list[tuple[str, np.ndarray]]:
+    """Recorded horns (every *.wav under `directory`) as (name, mono signal at FS), each cut to
+    its sounding part: from the first to the last 20 ms frame within 25 dB of its loudest.
+
+    Why: every horn this simulator synthesises has the spectra we chose; a real horn's timbre
+    (its partials' levels, the noise of its diaphragm, the room it was recorded in) is a third
+    opinion the detector never met. The clips are not ours to ship (see
+    models/training/real_check_set.md, `debian_set.py --out DIR` writes DIR/horn/*.wav).
+    """
+    clips = []
+    for path in sorted(directory.glob("*.wav")):
+        x, rate = sf.read(path, dtype="float64", always_2d=True)
+        x = x.mean(axis=1)
+        if rate != FS:
+            g = math.gcd(int(rate), FS)
+            x = signal.resample_poly(x, FS // g, int(rate) // g)
+        frame = FS // 50
+        rms = np.sqrt(np.mean(x[: len(x) // frame * frame].reshape(-1, frame) ** 2, axis=1) + 1e-20)
+        loud = np.flatnonzero(rms >= rms.max() * 10 ** (-25 / 20))
+        clips.append((path.name, x[loud[0] * frame : (loud[-1] + 1) * frame]))
+    if not clips:
+        raise SystemExit(f"--horn-clips {directory}: no .wav files there")
+    return clips
+
+
+def clip_blast(clip: np.ndarray, level_db_a_1m: float) -> np.ndarray:
+    """A recorded horn as pressure at 1 m (Pa), at the horn's level over the clip, faded in and
+    out over 5 ms so its cut edges do not click."""
+    fade = min(len(clip) // 4, FS // 200)
+    ramp = np.ones(len(clip))
+    ramp[:fade] = np.linspace(0, 1, fade)
+    ramp[len(clip) - fade :] = np.linspace(1, 0, fade)
+    return scale_to_db_a(clip * ramp, level_db_a_1m)
 
 
 def honk_pattern(name: str, rng: np.random.Generator) -> list[tuple[float, float]]:
@@ -1052,8 +1092,12 @@ def plan_scenario(seed: int, duration: float) -> Scenario:
 # ----------------------------------------------------------------------------------------------
 
 
-def render_scene(sc: Scenario, array: str, out_dir: Path) -> dict[str, Any]:
-    """Synthesize the array audio and write scene.json, audio.wav, truth.json and setup.json."""
+def render_scene(
+    sc: Scenario, array: str, out_dir: Path, horn_clips: list[tuple[str, np.ndarray]] | None = None
+) -> dict[str, Any]:
+    """Synthesize the array audio and write scene.json, audio.wav, truth.json and setup.json.
+    With `horn_clips`, every honk is one recorded horn (cycled through the clips) as one blast
+    of the clip's length, at the honk's level, in place of the synthesised pattern."""
     t_start = time.time()
     mics_a = spiral_array(array)
     m_count = len(mics_a)
@@ -1135,10 +1179,14 @@ def render_scene(sc: Scenario, array: str, out_dir: Path) -> dict[str, Any]:
     # 4. Horns.
     for hi, h in enumerate(sc.honks):
         v = h.vehicle
+        clip_name = None
+        if horn_clips:
+            clip_name, clip = horn_clips[(sc.seed * 7 + hi) % len(horn_clips)]
+            h.blasts, h.pattern = [(0.0, len(clip) / FS)], "recorded"
         length = h.blasts[-1][0] + h.blasts[-1][1]
         sig = np.zeros(int((length + 0.1) * FS))
         for off, bd in h.blasts:
-            b = horn_blast(h.horn, bd, crng)
+            b = clip_blast(clip, h.horn.level_db_a_1m) if clip_name else horn_blast(h.horn, bd, crng)
             i0 = int((off + 0.05) * FS)
             sig[i0 : i0 + len(b)] += b
         rear = {"truck": 6.0, "bus": 6.0}.get(v.kind, 8.0 if v.kind in ("car", "van") else 4.0)
@@ -1173,8 +1221,8 @@ def render_scene(sc: Scenario, array: str, out_dir: Path) -> dict[str, Any]:
                     ],
                     "vehicle_id": v.vid,
                     "vehicle_kind": v.kind,
-                    "horn_type": h.horn.kind,
-                    "f0_hz": [round(f, 1) for f in h.horn.f0s],
+                    "horn_type": clip_name or h.horn.kind,
+                    "f0_hz": [] if clip_name else [round(f, 1) for f in h.horn.f0s],
                     "pattern": h.pattern,
                     "blast": bi,
                     "honk": hi,
@@ -1585,6 +1633,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="LABEL",
         help="diagnosis: render the same scene without confusers of this label (siren, bird, music, …)",
     )
+    ap.add_argument(
+        "--horn-clips",
+        type=Path,
+        metavar="DIR",
+        help="every honk is a recorded horn from DIR/*.wav (e.g. debian_set.py's OUT/horn) instead of a synthesised one",
+    )
     ap.add_argument("--score", type=Path, help="score replayed events for the scenes under this dir")
     ap.add_argument("--events", type=Path, help="with --score: dir of <scene-name>.jsonl replay outputs")
     ap.add_argument("--verbose", action="store_true", help="with --score: list correct events too")
@@ -1600,6 +1654,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.out:
         ap.error("--out or --score is required")
+    clips = load_horn_clips(args.horn_clips) if args.horn_clips else None
     for seed in seeds:
         d = args.out / f"{args.array}-{seed}"
         if (d / "truth.json").exists() and not args.force:
@@ -1608,7 +1663,7 @@ def main(argv: list[str] | None = None) -> int:
         sc = plan_scenario(seed, args.duration)
         # Dropping a confuser after planning keeps every other draw (and its vehicle) unchanged.
         sc.confusers = [c for c in sc.confusers if c["label"] not in args.without]
-        info = render_scene(sc, args.array, d)
+        info = render_scene(sc, args.array, d, clips)
         print(json.dumps(info), flush=True)
     return 0
 

@@ -748,3 +748,15 @@ def test_taps_held_in_one_track_settle_anew_at_each_onset_and_a_wails_bottom_doe
     # The same pitches in one stretch fall and rise again like a wail's bottom: a siren.
     bottom = _pitched(3.5, first + second)
     assert _run(bottom) == []
+
+
+def test_a_horn_whose_close_voices_are_localized_in_turn_while_both_sound_is_kept():
+    # A recorded car horn (scorched3d's carhorn4): voices 401 and 431 Hz, 7 % apart, both read in
+    # every hop, one or the other localized. Followed from voice to voice its pitch would rise
+    # and fall by 7 % hop after hop, a wail's top.
+    turns = [431.0, 401.0, 401.0, 431.0, 401.0, 431.0, 431.0, 401.0, 431.0, 401.0, 401.0, 431.0, 431.0, 401.0]
+    horn = [([_det(-3.0, 100.0, (f,))], (431.0, 401.0)) for f in turns]
+    assert len(_run_with_combs(horn)) == 1
+    # The same pitches one at a time, as a siren sounds them, are no horn.
+    siren = [([_det(-3.0, 100.0, (f,))], (f,)) for f in turns]
+    assert _run_with_combs(siren) == []

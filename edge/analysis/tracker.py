@@ -630,7 +630,7 @@ class Tracker:
         """Pitches that sweep like a siren's (`_siren_like`, from `seed`) or take turns like a
         hi-lo siren's two tones (`_alternating_tones`)."""
         return _alternating_tones(hits, self._pitch_log) or _siren_like(
-            hits, seed, self.cfg.max_pitch_glide, self.cfg.max_pitch_rate, arc=arc
+            hits, seed, self.cfg.max_pitch_glide, self.cfg.max_pitch_rate, arc=arc, log=self._pitch_log
         )
 
     def _swept(self, hits: list[tuple[float, Detection]], seed: float) -> bool:
@@ -655,7 +655,7 @@ class Tracker:
     def _contour_around(self, hits: list[tuple[float, Detection]], seed: float) -> _Contour | None:
         """The track's pitch trajectory followed (`_contour`) into the hops before and after it,
         where the detector read the same comb, localized or not; None without a trajectory."""
-        times, traj = _pitch_trajectory(hits, seed)
+        times, traj = _pitch_trajectory(hits, seed, self._pitch_log)
         if len(traj) == 0:
             return None
         before, _, after = self._log_around(float(times[0]), float(times[-1]))
@@ -691,7 +691,7 @@ class Tracker:
         run, keeps a horn that merely shares the street with a siren sounding elsewhere (a
         scooter at 494 Hz just as a 573 Hz tone stopped, beside a hi-lo siren's 479 Hz turns).
         """
-        _, traj = _pitch_trajectory(hits, seed)
+        _, traj = _pitch_trajectory(hits, seed, self._pitch_log)
         if len(traj) == 0:
             return False
         tone = float(traj[0])
@@ -1095,7 +1095,9 @@ def sum_db(a: float | None, b: float | None) -> float | None:
     return float(10 * np.log10(10 ** (a / 10) + 10 ** (b / 10)))
 
 
-def _pitch_trajectory(hits: list[tuple[float, Detection]], seed: float) -> tuple[np.ndarray, np.ndarray]:
+def _pitch_trajectory(
+    hits: list[tuple[float, Detection]], seed: float, log: Iterable[_Combs] = ()
+) -> tuple[np.ndarray, np.ndarray]:
     """(times, pitches) of the track's pitch trajectory.
 
     Seeded by the pitch heard at confirmation, it follows, hop by hop outwards from the hop that
@@ -1104,23 +1106,39 @@ def _pitch_trajectory(hits: list[tuple[float, Detection]], seed: float) -> tuple
     second voice of a dual-tone horn (a major third away) or a stray comb is not. Outwards from
     the seed, not onwards from the first hop: a first hop 9 % off the seed used to become the
     reference that every later pitch of a sweep was then too far from, and the wail passed.
+
+    `log`, the detector's combs of each hop (the pitch log): where a hop's detection carries
+    another pitch but the detector read the one followed there too, held (`_HELD`), the voice
+    followed goes on. Why: a real dual-tone horn whose voices are close (401 and 431 Hz, 7 %: a
+    recorded car horn, scorched3d's carhorn4) had one voice or the other localized per hop while
+    both were read in every hop; followed from one to the other, its pitch rose and fell by 7 %
+    hop after hop, and the horn was dropped as a wail's top. A siren sounds one tone at a time.
     """
+    read = {_hop_key(t): pitches for t, pitches, _, _ in log}
     start = next((i for i, (_, d) in enumerate(hits) if seed in d.f0_hz), 0)
-    forward = _follow(hits[start:], seed)
-    backward = _follow(hits[start::-1], seed)[1:][::-1]  # the seed's hop is in `forward`
+    forward = _follow(hits[start:], seed, read)
+    backward = _follow(hits[start::-1], seed, read)[1:][::-1]  # the seed's hop is in `forward`
     pairs = backward + forward
     return np.array([w for w, _ in pairs]), np.array([f for _, f in pairs])
 
 
-def _follow(hits: list[tuple[float, Detection]], seed: float) -> list[tuple[float, float]]:
+def _follow(
+    hits: list[tuple[float, Detection]], seed: float, read: dict[float, tuple[float, ...]]
+) -> list[tuple[float, float]]:
     """(time, pitch) of the hops in `hits` order whose closest pitch (or its octave) lies within
-    10 % of the last pitch followed, starting from `seed`."""
+    10 % of the last pitch followed, starting from `seed`; a pitch read in the hop (`read`, by
+    `_hop_key`) within `_HELD` of the last one is preferred to a farther localized one."""
     out: list[tuple[float, float]] = []
     last = seed
     for when, d in hits:
         cands = np.array([f * k for f in d.f0_hz for k in (0.5, 1.0, 2.0)])
         rel = np.abs(cands / last - 1)
         i = int(np.argmin(rel))
+        if rel[i] > _HELD:
+            held = np.array([f for f in read.get(_hop_key(when), ()) if abs(f / last - 1) <= _HELD])
+            if held.size:
+                cands, rel = held, np.abs(held / last - 1)
+                i = int(np.argmin(rel))
         if rel[i] <= 0.10:
             last = float(cands[i])
             out.append((when, last))
@@ -1195,7 +1213,12 @@ def _run_near(hops: list[_Combs], start: int, fits: Callable[[float], bool]) -> 
 
 
 def _siren_like(
-    hits: list[tuple[float, Detection]], seed: float, max_glide: float, max_rate: float, arc: bool = True
+    hits: list[tuple[float, Detection]],
+    seed: float,
+    max_glide: float,
+    max_rate: float,
+    arc: bool = True,
+    log: Iterable[_Combs] = (),
 ) -> bool:
     """A siren sweeps, a horn holds its pitch.
 
@@ -1212,7 +1235,7 @@ def _siren_like(
     flat); a horn's pitch only settles at the onset and then drifts one way, by Doppler (`arc`
     False skips this test, for the taps of a double honk joined together).
     """
-    times, traj = _pitch_trajectory(hits, seed)
+    times, traj = _pitch_trajectory(hits, seed, log)
     if len(traj) < 2:
         return False
     spread = (traj.max() - traj.min()) / float(np.median(traj))
