@@ -536,7 +536,7 @@ PATTERNS = {"tap": 0.15, "short": 0.35, "double": 0.2, "triple": 0.1, "long": 0.
 
 def load_horn_clips(directory: Path) -> list[tuple[str, np.ndarray]]:
     """Recorded horns (every *.wav under `directory`) as (name, mono signal at FS), each cut to
-    its sounding part: from the first to the last 20 ms frame within 25 dB of its loudest.
+    its sounding part: from the first to the last 20 ms frame within 15 dB of its loudest.
 
     Why: every horn this simulator synthesises has the spectra we chose; a real horn's timbre
     (its partials' levels, the noise of its diaphragm, the room it was recorded in) is a third
@@ -552,7 +552,7 @@ def load_horn_clips(directory: Path) -> list[tuple[str, np.ndarray]]:
             x = signal.resample_poly(x, FS // g, int(rate) // g)
         frame = FS // 50
         rms = np.sqrt(np.mean(x[: len(x) // frame * frame].reshape(-1, frame) ** 2, axis=1) + 1e-20)
-        loud = np.flatnonzero(rms >= rms.max() * 10 ** (-25 / 20))
+        loud = np.flatnonzero(rms >= rms.max() * 10 ** (-15 / 20))
         clips.append((path.name, x[loud[0] * frame : (loud[-1] + 1) * frame]))
     if not clips:
         raise SystemExit(f"--horn-clips {directory}: no .wav files there")
