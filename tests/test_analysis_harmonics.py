@@ -113,3 +113,18 @@ def test_a_partial_at_the_edge_of_the_beamed_band_stands_out_like_any_other() ->
     assert abs(fam.f0_hz - 490.0) < 4.0
     assert cut - 1 in fam.bins.tolist()
     assert fam.present == 8 and fam.score == 1.0
+
+
+def test_a_disc_horn_is_scored_on_the_partials_its_resonance_lifts_and_a_low_note_is_not() -> None:
+    # A recorded 414 Hz disc horn (scorched3d's carhorn6): its tone disc lifts the 6th partial
+    # (2.5 kHz) 30 dB, the 2nd to 4th are too weak to be read and the 7th is notched (a ground
+    # reflection). Counted on its first eight partials (4 read) it stays under the threshold; on
+    # its 5th to 12th (7 read) it is the horn it is.
+    levels = {1: 10.0, 5: 15.0, 6: 30.0, 8: 15.0, 9: 12.0, 10: 10.0, 11: 9.0, 12: 8.0}
+    disc = _detector().update(_comb(414.0, levels))[0].families[0]
+    assert abs(disc.f0_hz - 414.0) < 4.0
+    assert disc.score >= CONFIG.detector.threshold
+    # The same comb strongest below 1.5 kHz (a car stereo's 190 Hz note, loudest at 950 Hz) is
+    # counted on its first eight partials only.
+    note = _detector().update(_comb(190.0, {**levels, 5: 30.0, 6: 15.0}))[0].families
+    assert all(f.score < CONFIG.detector.threshold for f in note)

@@ -5,7 +5,9 @@ Why a comb: a car, truck or scooter horn is a driven diaphragm or trumpet — a 
 physics: electronic sirens and buzzers are square-wave driven (odd partials only) and glide in
 pitch, reversing beepers are near-sine (one or two partials), birds and brake squeal sit above
 2 kHz with few partials, engines have a low fundamental (their comb also fills the half-way
-positions of any candidate above 180 Hz). Each rule below encodes one of those facts.
+positions of any candidate above 180 Hz). A disc horn's tone disc resonates at 2-3.5 kHz, so
+its partials there can stand far above its 2nd to 4th (`_upper_comb_score`). Each rule below
+encodes one of those facts.
 
 Per hop the detector sees the incoherent power spectrum (mean over healthy channels and
 snapshots; below `beam_max_hz`, the strongest of the detection beams instead, which hears a
@@ -31,6 +33,10 @@ from scipy.ndimage import median_filter
 from edge.analysis.config import DetectorConfig
 
 _FIRST = 8  # partials that count for the decision
+# A comb is also scored on 8 consecutive partials beginning at the 2nd to the 5th, when its
+# strongest partial lies at a disc horn's resonance (2-3.5 kHz): see `_upper_comb_score`.
+_UPPER_FROM = 5
+_RESONANCE_MIN_HZ = 1500.0
 _BACKGROUND_RISE_DB_PER_S = 3.0
 _CATCH_UP_DB = 12.0  # see `_flat_rise`
 _CATCH_UP = 10 ** (_CATCH_UP_DB / 10)
@@ -193,6 +199,7 @@ class HarmonicDetector:
         weights = 1.0 - 10 ** (-np.clip(d[bins], 0, 40) / 10)
         mean_d = float(np.clip(dh[k][pres], 0, 40).mean()) if n_pk else 0.0
         score = min(1.0, 1.25 * n_pk / max(n_avail, 1)) * min(1.0, mean_d / (2 * thr))
+        score = max(score, self._upper_comb_score(d, f0_fit, thr))
         # Square-ish drive (`odd_only`). Below the small horns' range: an electronic siren or
         # buzzer, never a horn. From there up a scooter's or e-bike's buzzing horn looks the same
         # (even partials 10-20 dB down, or too weak to be read in a hop): the comb keeps its
@@ -217,6 +224,37 @@ class HarmonicDetector:
             square=square,
             octave_low=self._horn_octave_up(deficit, f0_fit),
         )
+
+    def _upper_comb_score(self, d: np.ndarray, f0: float, thr: float) -> float:
+        """The comb's score counted on its best `_FIRST` consecutive partials from the 2nd to the
+        `_UPPER_FROM`th on, instead of the first ones; only for a comb whose strongest partial
+        lies at `_RESONANCE_MIN_HZ` or above (and not among its first three), 0 otherwise.
+
+        Why: a disc horn's resonance (2-3 kHz) lifts its partials around there 20-30 dB above
+        its 2nd to 4th, which on a street are too weak to be read; counted on its first eight the
+        comb of a recorded 414 Hz car horn (partials 1 and 5-8 read) scored 0.6, under the
+        threshold in most hops. Its upper partials are as regular a comb as any horn's. Only
+        where they peak at a disc's resonance: a car stereo's 190 Hz note, strongest at its 4th
+        to 8th partials (0.8-1.5 kHz), made a false event when any comb whose strongest partial
+        was its 4th or higher could be counted so (independent scene 4, from a car behind the pole).
+        """
+        h = np.arange(1, _UPPER_FROM + _FIRST)
+        f = f0 * h
+        avail = (f <= self.cfg.band_max_hz) & (f < self.freqs[-1])
+        dh = np.where(avail, self._at(d, np.minimum(f, self.freqs[-1])), -30.0)
+        top = int(np.argmax(dh))
+        if h[top] < 4 or f[top] < _RESONANCE_MIN_HZ:
+            return 0.0
+        best = 0.0
+        for w in range(1, _UPPER_FROM):
+            sl = slice(w, w + _FIRST)
+            present = (dh[sl] >= thr) & avail[sl]
+            n_avail = int(avail[sl].sum())
+            if n_avail < _FIRST or not present.any():
+                break
+            mean_d = float(np.clip(dh[sl][present], 0, 40).mean())
+            best = max(best, min(1.0, 1.25 * int(present.sum()) / n_avail) * min(1.0, mean_d / (2 * thr)))
+        return best
 
     def _octave_low(self, deficit_db: float, f0: float, present: np.ndarray) -> bool:
         """Is the comb at `f0` a sound an octave up, read low? Then its odd partials (`present`:
