@@ -544,13 +544,18 @@ def load_horn_clips(directory: Path) -> list[tuple[str, np.ndarray]]:
     models/training/real_check_set.md, `debian_set.py --out DIR` writes DIR/horn/*.wav).
     """
     clips = []
+    frame = FS // 50
     for path in sorted(directory.glob("*.wav")):
-        x, rate = sf.read(path, dtype="float64", always_2d=True)
+        try:
+            x, rate = sf.read(path, dtype="float64", always_2d=True)
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise SystemExit(f"--horn-clips {path}: not a readable sound file ({exc})") from None
         x = x.mean(axis=1)
         if rate != FS:
             g = math.gcd(int(rate), FS)
             x = signal.resample_poly(x, FS // g, int(rate) // g)
-        frame = FS // 50
+        if len(x) < frame or not np.any(x):
+            raise SystemExit(f"--horn-clips {path}: silent or shorter than 20 ms, no horn to render")
         rms = np.sqrt(np.mean(x[: len(x) // frame * frame].reshape(-1, frame) ** 2, axis=1) + 1e-20)
         loud = np.flatnonzero(rms >= rms.max() * 10 ** (-15 / 20))
         clips.append((path.name, x[loud[0] * frame : (loud[-1] + 1) * frame]))

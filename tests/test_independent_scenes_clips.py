@@ -28,3 +28,13 @@ def test_a_recorded_horn_is_resampled_cut_to_its_sounding_part_and_levelled(tmp_
 def test_a_folder_without_clips_is_refused(tmp_path):
     with pytest.raises(SystemExit, match="no .wav files"):
         other.load_horn_clips(tmp_path)
+
+
+def test_a_corrupt_or_silent_clip_is_refused_by_name(tmp_path):
+    (tmp_path / "broken.wav").write_bytes(b"RIFF\x00\x00not a wave file")
+    with pytest.raises(SystemExit, match="broken.wav: not a readable sound file"):
+        other.load_horn_clips(tmp_path)
+    (tmp_path / "broken.wav").unlink()
+    sf.write(tmp_path / "silent.wav", np.zeros(4800), 48_000)
+    with pytest.raises(SystemExit, match="silent.wav: silent"):
+        other.load_horn_clips(tmp_path)
