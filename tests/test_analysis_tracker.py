@@ -760,3 +760,16 @@ def test_a_horn_whose_close_voices_are_localized_in_turn_while_both_sound_is_kep
     # The same pitches one at a time, as a siren sounds them, are no horn.
     siren = [([_det(-3.0, 100.0, (f,))], (f,)) for f in turns]
     assert _run_with_combs(siren) == []
+
+
+def test_a_tone_that_steps_once_to_another_never_sounding_with_it_is_a_siren():
+    # A wail 59 m away read as 220 Hz for two hops, then as 259 Hz for three (independent scene
+    # spiral64-20): each piece holds its pitch, but one tone stops as the other starts.
+    step = [220.0, 220.0, 259.0, 259.0, 259.0]
+    siren = [([_det(-5.5, 100.0, (f,))], (f,)) for f in step]
+    fates: list[TrackFate] = []
+    assert _run_with_combs(siren, fates) == []
+    assert [f.fate for f in fates] == ["siren"]
+    # A dual-tone horn whose voices are localized the same way while the detector reads both.
+    horn = [([_det(-5.5, 100.0, (f,))], (220.0, 259.0)) for f in step]
+    assert len(_run_with_combs(horn)) == 1

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -860,6 +860,7 @@ _HILO_RATIO = (1.12, 1.5)  # two-tone sirens: 1.2–1.4 (e.g. 450/600 Hz, 770/96
 _HILO_RUN = 3  # hops (0.15 s) of one tone alone; a hi-lo siren holds each for 0.35–0.8 s
 _HILO_TURN = 8  # hops (0.4 s): two such runs, one tone then the other, are a whole turn
 _HILO_HOLD = 6  # hops (0.3 s): a tone held so, three times over, is a turn whatever else was read
+_STEP_HOLD = 2  # hops of each tone when a track steps once from one to the other (`_alternating_tones`)
 # A hop's time, the pitches of every comb read, the detections localized, and of those pitches
 # the square waves' (`HopObservation.square_pitches`).
 _Combs = tuple[float, tuple[float, ...], tuple[Detection, ...], tuple[float, ...]]
@@ -1289,7 +1290,7 @@ def _near(hits: list[tuple[float, Detection]], siren: list[tuple[float, Detectio
     return any(_reaches(h, siren, _SIREN_HOLD_S, _SIREN_NEAR_DEG, _SIREN_DRIFT) for h in hits)
 
 
-def _alternating_tones(hits: list[tuple[float, Detection]], log: Iterable[_Combs]) -> bool:
+def _alternating_tones(hits: list[tuple[float, Detection]], log: Sequence[_Combs]) -> bool:
     """A two-tone (hi-lo) siren: two pitches a ratio of `_HILO_RATIO` apart that take turns —
     runs of at least `_HILO_RUN` hops with only one of them, at least three runs (lo-hi-lo), or
     two runs of at least `_HILO_TURN` hops each (one whole turn: 1141 Hz for 0.7 s, then 825 Hz
@@ -1341,6 +1342,16 @@ def _alternating_tones(hits: list[tuple[float, Detection]], log: Iterable[_Combs
     turns = _one_tone_runs(held)
     if sum(n >= _HILO_HOLD for n in turns) >= 3:
         return True
+    # One tone, then the other, every hop one of them and none read with both: a siren's tone
+    # stepping. Why: a wail 59 m away read as 220 Hz for two hops, then as 259 Hz for three, in
+    # one 0.3 s track, passed every sweep test (each piece holds its pitch) and was dropped only
+    # because a siren had been heard there before (independent scene spiral64-20); a dual-tone
+    # horn's voices start together, and the detector reads both in most of its hops.
+    if len(held) == len(hits) and len(turns) == 2 and min(turns) >= _STEP_HOLD:
+        t0, t1 = hits[0][0] - 1e-6, hits[-1][0] + 1e-6
+        spans = [pitches for t, pitches, _, _ in log if t0 <= t <= t1]
+        if not any(any(at(f, lo) for f in ps) and any(at(f, hi) for f in ps) for ps in spans):
+            return True
     runs = _one_tone_runs(labels)
     return sum(n >= _HILO_RUN for n in runs) >= 3 or sum(n >= _HILO_TURN for n in runs) >= 2
 
