@@ -14,7 +14,8 @@ one fine; so does one read under the threshold there at the honk's pitch, which 
 no event (`Tracker._join_weak_tap`). A track whose pitch glides, rises and falls, or steps
 like a siren's (and taps that do so together), whose pitch lies on a sweep the detector read in the hops around it (through
 an octave slip of its comb search, once the sweep is under way), whose two pitches take turns
-like a hi-lo siren's (or whose one pitch takes its turn between another tone's unlocalized turns), or
+like a hi-lo siren's, or step once from one to the other without ever being read together (or
+whose one pitch takes its turn between another tone's unlocalized turns), or
 whose even partials stay well below the odd ones over the whole track, or are missing in most
 of its hops (a square-wave driven siren or buzzer; unless it holds its pitch for a second in
 the small horns' range: a scooter's buzzing horn; or, there, sounds alone, with neither a hi-lo
