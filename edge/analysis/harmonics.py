@@ -197,8 +197,7 @@ class HarmonicDetector:
         no_even = even_present < 1 or (odd_present >= 3 and even_present <= 1)
         odd_only = no_even or deficit >= cfg.max_odd_even_db
         weights = 1.0 - 10 ** (-np.clip(d[bins], 0, 40) / 10)
-        mean_d = float(np.clip(dh[k][pres], 0, 40).mean()) if n_pk else 0.0
-        score = min(1.0, 1.25 * n_pk / max(n_avail, 1)) * min(1.0, mean_d / (2 * thr))
+        score = _comb_score(pres, dh[k], n_avail, thr)
         score = max(score, self._upper_comb_score(d, f0_fit, thr))
         # Square-ish drive (`odd_only`). Below the small horns' range: an electronic siren or
         # buzzer, never a horn. From there up a scooter's or e-bike's buzzing horn looks the same
@@ -241,7 +240,7 @@ class HarmonicDetector:
         h = np.arange(1, _UPPER_FROM + _FIRST)
         f = f0 * h
         avail = (f <= self.cfg.band_max_hz) & (f < self.freqs[-1])
-        dh = np.where(avail, self._at(d, np.minimum(f, self.freqs[-1])), -30.0)
+        dh = np.where(avail, self._at(d, f), -30.0)
         top = int(np.argmax(dh))
         if h[top] < 4 or f[top] < _RESONANCE_MIN_HZ:
             return 0.0
@@ -252,8 +251,7 @@ class HarmonicDetector:
             n_avail = int(avail[sl].sum())
             if n_avail < _FIRST or not present.any():
                 break
-            mean_d = float(np.clip(dh[sl][present], 0, 40).mean())
-            best = max(best, min(1.0, 1.25 * int(present.sum()) / n_avail) * min(1.0, mean_d / (2 * thr)))
+            best = max(best, _comb_score(present, dh[sl], n_avail, thr))
         return best
 
     def _octave_low(self, deficit_db: float, f0: float, present: np.ndarray) -> bool:
@@ -385,6 +383,14 @@ class HarmonicDetector:
         half = thr / 2
         bins = sorted({b for k in ks for b in (k - 1, k, k + 1) if dl[b] >= half})
         return np.array(bins, dtype=np.int64), f0_fit
+
+
+def _comb_score(present: np.ndarray, levels_db: np.ndarray, n_avail: int, thr: float) -> float:
+    """A comb's score in [0, 1] from the partials counted: the share of them that stand out
+    (`present`; 80 % is enough for full marks) times how far they stand out (`levels_db`, their
+    mean from 0 to 40 dB; twice the prominence threshold is enough)."""
+    mean_d = float(np.clip(levels_db[present], 0, 40).mean()) if present.any() else 0.0
+    return min(1.0, 1.25 * int(present.sum()) / max(n_avail, 1)) * min(1.0, mean_d / (2 * thr))
 
 
 def _slow_floor(p: np.ndarray, floor: np.ndarray | None, rise: float) -> np.ndarray:
