@@ -543,6 +543,8 @@ def load_horn_clips(directory: Path) -> list[tuple[str, np.ndarray]]:
     opinion the detector never met. The clips are not ours to ship (see
     models/training/real_check_set.md, `debian_set.py --out DIR` writes DIR/horn/*.wav).
     """
+    if not directory.is_dir():
+        raise SystemExit(f"--horn-clips {directory}: no such directory")
     clips = []
     frame = FS // 50
     for path in sorted(directory.glob("*.wav")):

@@ -28,6 +28,8 @@ def test_a_recorded_horn_is_resampled_cut_to_its_sounding_part_and_levelled(tmp_
 def test_a_folder_without_clips_is_refused(tmp_path):
     with pytest.raises(SystemExit, match="no .wav files"):
         other.load_horn_clips(tmp_path)
+    with pytest.raises(SystemExit, match="no such directory"):
+        other.load_horn_clips(tmp_path / "missing")
 
 
 def test_a_corrupt_or_silent_clip_is_refused_by_name(tmp_path):
