@@ -128,3 +128,16 @@ def test_a_disc_horn_is_scored_on_the_partials_its_resonance_lifts_and_a_low_not
     # counted on its first eight partials only.
     note = _detector().update(_comb(190.0, {**levels, 5: 30.0, 6: 15.0}))[0].families
     assert all(f.score < CONFIG.detector.threshold for f in note)
+
+
+def test_a_comb_without_its_lowest_partials_counts_when_five_in_a_row_fix_its_pitch() -> None:
+    # A bus's 294 Hz voice 40 m away: its 1st to 3rd partials under the engines' noise, its 4th
+    # to 8th (1.2-2.4 kHz) clear of it. Five in a row fix the spacing: a horn's comb.
+    evidence, _ = _detector().update(_comb(294.0, {h: 14.0 for h in range(4, 12)}))
+    fam = evidence.families[0]
+    assert abs(fam.f0_hz - 294.0) < 3.0 and fam.score >= CONFIG.detector.threshold
+    # The same partials with the 6th missing (4, 5, 7, 8 …): no run of five, no 1st or 2nd: the
+    # pitch is a guess, and the comb stays under the release threshold.
+    gappy = {h: 14.0 for h in (4, 5, 7, 8, 10, 11)}
+    evidence, _ = _detector().update(_comb(294.0, gappy))
+    assert all(f.score < CONFIG.detector.release for f in evidence.families)

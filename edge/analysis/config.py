@@ -33,8 +33,8 @@ class DetectorConfig(_Section):
     odd neighbours (square-wave electronic sirens and buzzers have only odd ones; from the tracker's
     `small_horn_min_f0_hz` up, where small horns buzz with even partials 10-20 dB down or too weak
     to read, the tracker decides on the whole track instead, unless they are `square_odd_even_db`
-    down: a square wave into a speaker), and no comb below the horn range filling its gaps
-    (engines). A comb strongest at 1.5 kHz or above (a disc horn's resonance) is also scored on
+    down: a square wave into a speaker), no comb below the horn range filling its gaps
+    (engines), and its 1st or 2nd partial read or five consecutive ones (`harmonics._anchored`). A comb strongest at 1.5 kHz or above (a disc horn's resonance) is also scored on
     its best eight consecutive partials from the 2nd to the 5th on, as its 2nd-4th may be too
     weak to read (`HarmonicDetector._upper_comb_score`).
 

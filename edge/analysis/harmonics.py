@@ -41,6 +41,7 @@ _BACKGROUND_RISE_DB_PER_S = 3.0
 _CATCH_UP_DB = 12.0  # see `_flat_rise`
 _CATCH_UP = 10 ** (_CATCH_UP_DB / 10)
 _SETTLE_HOPS = 2  # after digital silence: hops whose frames may still hold some of it
+_ANCHOR_RUN = 5  # consecutive partials that fix a comb's pitch without its 1st and 2nd (`_anchored`)
 _OCTAVE_UP_DB = 10.0  # even partials this far above the odd ones' places: the comb is an octave up
 
 
@@ -144,7 +145,7 @@ class HarmonicDetector:
         d = np.where(self.band, np.minimum(prom, novelty), -30.0)
         families: list[HarmonicFamily] = []
         for _ in range(self.cfg.max_families):
-            fam = self._best_comb(d, p, floor)
+            fam = self._best_comb(d, p, floor, prom)
             if fam is None:
                 break
             if not any(_harmonically_related(fam.f0_hz, f.f0_hz) for f in families):
@@ -154,7 +155,9 @@ class HarmonicDetector:
             d[np.clip((fam.bins[:, None] + np.arange(-1, 2)).ravel(), 0, len(d) - 1)] = -30.0
         return HarmonicEvidence(tuple(families)), self._background
 
-    def _best_comb(self, d: np.ndarray, p: np.ndarray, floor: np.ndarray) -> HarmonicFamily | None:
+    def _best_comb(
+        self, d: np.ndarray, p: np.ndarray, floor: np.ndarray, prom: np.ndarray
+    ) -> HarmonicFamily | None:
         cfg = self.cfg
         thr = cfg.prominence_db
         if int((d >= thr).sum()) < 2:  # nothing tonal and new in this hop: no comb to search
@@ -207,7 +210,8 @@ class HarmonicDetector:
         # wave into a speaker at any pitch (a siren's tone), capped so that it is not localized:
         # placed on a car honking beside the siren, it would exempt the car with it.
         square = odd_only and (f0_fit < self._small_horn_min_f0 or deficit >= cfg.square_odd_even_db)
-        if n_pk < cfg.min_harmonics or square or engine_like or not (pres[0] or pres[1]):
+        lowest_tonal = bool((self._at(prom, np.array([f0_fit, 2 * f0_fit])) >= thr).any())
+        if n_pk < cfg.min_harmonics or square or engine_like or not _anchored(pres, lowest_tonal):
             score = min(score, 0.2)
         excess = np.maximum(p[bins] - floor[bins], 0.0)
         return HarmonicFamily(
@@ -391,6 +395,33 @@ def _comb_score(present: np.ndarray, levels_db: np.ndarray, n_avail: int, thr: f
     mean from 0 to 40 dB; twice the prominence threshold is enough)."""
     mean_d = float(np.clip(levels_db[present], 0, 40).mean()) if present.any() else 0.0
     return min(1.0, 1.25 * int(present.sum()) / max(n_avail, 1)) * min(1.0, mean_d / (2 * thr))
+
+
+def _anchored(present: np.ndarray, lowest_tonal: bool) -> bool:
+    """Does the comb's pitch rest on its partials (`present`: which of its first eight stand
+    out, tonal and new): its 1st or 2nd, or `_ANCHOR_RUN` consecutive ones while its 1st and 2nd
+    are no tones at all (`lowest_tonal` False: buried, not merely old)?
+
+    Why: without its lowest partials a comb's pitch is a guess between it and its multiples or
+    divisors, and a sound's upper partials read at a sub-multiple are what such a comb usually
+    is. But a run of five consecutive partials fixes the spacing, which is the pitch: a comb at
+    twice it would miss every second one of them, a comb at half it would find nothing in between.
+    A truck's or bus's horn 35-45 m away (240 and 300 Hz voices) has its 1st to 3rd partials
+    under the traffic's engine noise and its 4th to 8th clear of it: on the independent scenes
+    three such horns were lost or attributed to a neighbour (fresh seeds 15 and 17). Where its
+    1st or 2nd partial is a tone that is not new, the sound is an old one whose upper partials
+    wander a bin or two with its pitch and flicker new: a machine's steady 410 Hz whine did so.
+    """
+    if present[0] or present[1]:
+        return True
+    if lowest_tonal:
+        return False
+    run = 0
+    for v in present:
+        run = run + 1 if v else 0
+        if run >= _ANCHOR_RUN:
+            return True
+    return False
 
 
 def _slow_floor(p: np.ndarray, floor: np.ndarray | None, rise: float) -> np.ndarray:
