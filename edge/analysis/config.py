@@ -34,9 +34,10 @@ class DetectorConfig(_Section):
     `small_horn_min_f0_hz` up, where small horns buzz with even partials 10-20 dB down or too weak
     to read, the tracker decides on the whole track instead, unless they are `square_odd_even_db`
     down: a square wave into a speaker), no comb below the horn range filling its gaps
-    (engines), and its 1st or 2nd partial read or five consecutive ones (`harmonics._anchored`). A comb strongest at 1.5 kHz or above (a disc horn's resonance) is also scored on
-    its best eight consecutive partials from the 2nd to the 5th on, as its 2nd-4th may be too
-    weak to read (`HarmonicDetector._upper_comb_score`).
+    (engines), and its 1st or 2nd partial read or five consecutive ones
+    (`HarmonicDetector._anchored`). A comb strongest at 1.5 kHz or above (a disc horn's
+    resonance) is also scored on its best eight consecutive partials from the 2nd to the 5th on,
+    as its 2nd-4th may be too weak to read (`HarmonicDetector._upper_comb_score`).
 
     `beam_max_hz`: below it the comb is searched in the strongest of a set of beams over the view
     (`edge.analysis.detection_beams`), which hears a distant horn above noise that is uncorrelated

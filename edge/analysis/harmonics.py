@@ -41,7 +41,7 @@ _BACKGROUND_RISE_DB_PER_S = 3.0
 _CATCH_UP_DB = 12.0  # see `_flat_rise`
 _CATCH_UP = 10 ** (_CATCH_UP_DB / 10)
 _SETTLE_HOPS = 2  # after digital silence: hops whose frames may still hold some of it
-_ANCHOR_RUN = 5  # consecutive partials that fix a comb's pitch without its 1st and 2nd (`_anchored`)
+_ANCHOR_RUN = 5  # consecutive partials that fix a comb's pitch without its 1st and 2nd (see `_anchored`)
 _OCTAVE_UP_DB = 10.0  # even partials this far above the odd ones' places: the comb is an octave up
 
 
@@ -210,8 +210,7 @@ class HarmonicDetector:
         # wave into a speaker at any pitch (a siren's tone), capped so that it is not localized:
         # placed on a car honking beside the siren, it would exempt the car with it.
         square = odd_only and (f0_fit < self._small_horn_min_f0 or deficit >= cfg.square_odd_even_db)
-        lowest_tonal = bool((self._at(prom, np.array([f0_fit, 2 * f0_fit])) >= thr).any())
-        if n_pk < cfg.min_harmonics or square or engine_like or not _anchored(pres, lowest_tonal):
+        if n_pk < cfg.min_harmonics or square or engine_like or not self._anchored(pres, prom, f0_fit):
             score = min(score, 0.2)
         excess = np.maximum(p[bins] - floor[bins], 0.0)
         return HarmonicFamily(
@@ -227,6 +226,33 @@ class HarmonicDetector:
             square=square,
             octave_low=self._horn_octave_up(deficit, f0_fit),
         )
+
+    def _anchored(self, present: np.ndarray, prom: np.ndarray, f0: float) -> bool:
+        """Does the comb's pitch rest on its partials (`present`: which of its first eight stand
+        out, tonal and new): its 1st or 2nd, or `_ANCHOR_RUN` consecutive ones while its 1st and
+        2nd are no tones at all in `prom` (buried, not merely old)?
+
+        Why: without its lowest partials a comb's pitch is a guess between it and its multiples or
+        divisors, and a sound's upper partials read at a sub-multiple are what such a comb usually
+        is. But a run of five consecutive partials fixes the spacing, which is the pitch: a comb at
+        twice it would miss every second one of them, a comb at half it would find nothing in
+        between. A truck's or bus's horn 35-45 m away (240 and 300 Hz voices) has its 1st to 3rd
+        partials under the traffic's engine noise and its 4th to 8th clear of it: on the
+        independent scenes three such horns were lost or attributed to a neighbour (fresh seeds 15
+        and 17). Where its 1st or 2nd partial is a tone that is not new, the sound is an old one
+        whose upper partials wander a bin or two with its pitch and flicker new: a machine's
+        steady 410 Hz whine did so.
+        """
+        if present[0] or present[1]:
+            return True
+        run = 0
+        for v in present:
+            run = run + 1 if v else 0
+            if run >= _ANCHOR_RUN:
+                # Only now the lowest partials' prominence: most combs are decided above.
+                lowest = self._at(prom, np.array([f0, 2 * f0]))
+                return not bool((lowest >= self.cfg.prominence_db).any())
+        return False
 
     def _upper_comb_score(self, d: np.ndarray, f0: float, thr: float) -> float:
         """The comb's score counted on its best `_FIRST` consecutive partials from the 2nd to the
@@ -395,33 +421,6 @@ def _comb_score(present: np.ndarray, levels_db: np.ndarray, n_avail: int, thr: f
     mean from 0 to 40 dB; twice the prominence threshold is enough)."""
     mean_d = float(np.clip(levels_db[present], 0, 40).mean()) if present.any() else 0.0
     return min(1.0, 1.25 * int(present.sum()) / max(n_avail, 1)) * min(1.0, mean_d / (2 * thr))
-
-
-def _anchored(present: np.ndarray, lowest_tonal: bool) -> bool:
-    """Does the comb's pitch rest on its partials (`present`: which of its first eight stand
-    out, tonal and new): its 1st or 2nd, or `_ANCHOR_RUN` consecutive ones while its 1st and 2nd
-    are no tones at all (`lowest_tonal` False: buried, not merely old)?
-
-    Why: without its lowest partials a comb's pitch is a guess between it and its multiples or
-    divisors, and a sound's upper partials read at a sub-multiple are what such a comb usually
-    is. But a run of five consecutive partials fixes the spacing, which is the pitch: a comb at
-    twice it would miss every second one of them, a comb at half it would find nothing in between.
-    A truck's or bus's horn 35-45 m away (240 and 300 Hz voices) has its 1st to 3rd partials
-    under the traffic's engine noise and its 4th to 8th clear of it: on the independent scenes
-    three such horns were lost or attributed to a neighbour (fresh seeds 15 and 17). Where its
-    1st or 2nd partial is a tone that is not new, the sound is an old one whose upper partials
-    wander a bin or two with its pitch and flicker new: a machine's steady 410 Hz whine did so.
-    """
-    if present[0] or present[1]:
-        return True
-    if lowest_tonal:
-        return False
-    run = 0
-    for v in present:
-        run = run + 1 if v else 0
-        if run >= _ANCHOR_RUN:
-            return True
-    return False
 
 
 def _slow_floor(p: np.ndarray, floor: np.ndarray | None, rise: float) -> np.ndarray:
