@@ -46,6 +46,11 @@ class DetectorConfig(_Section):
     noise floor the `threshold` rose from 0.5 to 0.7: on the independent scenes precision went from
     0.89 to 0.96-1.0 at the same recall (see the closing note).
 
+    `look_again`: each hop, a beam toward every open track that no detection continued, searched
+    for a comb at the track's pitch (or an octave of it) and placed there
+    (`Analyzer._look_again`): the quieter of two horns sounding at once, glimpsed in one hop,
+    is followed through it. Such hops continue a track, never decide it.
+
     `use_classifier` adds the ONNX classifier's verdict on each closed event, heard through a beam
     toward it (see `edge.analysis.verdict`). Off by default: on the simulated scenes it called
     short taps and scooter horns sirens (recall fell to about half) — see the closing note.
@@ -61,6 +66,7 @@ class DetectorConfig(_Section):
     threshold: float = Field(0.7, gt=0, lt=1)
     release: float = Field(0.3, gt=0, lt=1)
     max_families: int = Field(2, ge=1, le=4)
+    look_again: bool = True
     beam_max_hz: float = Field(1000.0, ge=0)
     use_classifier: bool = False
     classifier_variant: Literal["yamnet_head", "compact_cnn"] = "yamnet_head"

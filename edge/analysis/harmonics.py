@@ -140,20 +140,39 @@ class HarmonicDetector:
         else:
             local = median_filter(p, size=self._median_width, mode="mirror")
             floor = self._background
+        return HarmonicEvidence(self._combs(p, local, floor, self.cfg.max_families)), self._background
+
+    def look(self, power: np.ndarray) -> tuple[HarmonicFamily, ...]:
+        """Combs in the spectrum of one beam (`power`, (F,), on the scale of one microphone's
+        power), compared with the mean spectrum's background as `update` just learnt it (nothing
+        is learnt from the beam). Why that background: a beam passes a source in its direction
+        whole and the rest of the street weakened, so against it a new source's partials stand
+        out as far as in the mean spectrum or further, and an old one's (an idling engine's, a
+        steady whine's) not at all. See `Analyzer._look_again`."""
+        if self._background is None or self._settle:
+            return ()
+        p = np.maximum(np.asarray(power, dtype=float), 1e-30)
+        local = median_filter(p, size=self._median_width, mode="mirror")
+        return self._combs(p, local, self._background, self.cfg.max_families)
+
+    def _combs(
+        self, p: np.ndarray, local: np.ndarray, floor: np.ndarray, n: int
+    ) -> tuple[HarmonicFamily, ...]:
+        """Up to `n` harmonically unrelated combs of the detection spectrum `p`, tonal against
+        `local` and new against `floor`."""
         prom = 10 * np.log10(p / np.maximum(local, 1e-30))
         novelty = 10 * np.log10(p / np.maximum(floor, 1e-30))
         d = np.where(self.band, np.minimum(prom, novelty), -30.0)
         families: list[HarmonicFamily] = []
-        for _ in range(self.cfg.max_families):
+        for _ in range(n):
             fam = self._best_comb(d, p, floor, prom)
             if fam is None:
                 break
             if not any(_harmonically_related(fam.f0_hz, f.f0_hz) for f in families):
                 families.append(fam)
             # Hide this comb's partials so the next search finds another source, not a subharmonic.
-            d = d.copy()
             d[np.clip((fam.bins[:, None] + np.arange(-1, 2)).ravel(), 0, len(d) - 1)] = -30.0
-        return HarmonicEvidence(tuple(families)), self._background
+        return tuple(families)
 
     def _best_comb(
         self, d: np.ndarray, p: np.ndarray, floor: np.ndarray, prom: np.ndarray
