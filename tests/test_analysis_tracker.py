@@ -773,3 +773,17 @@ def test_a_tone_that_steps_once_to_another_never_sounding_with_it_is_a_siren():
     # A dual-tone horn whose voices are localized the same way while the detector reads both.
     horn = [([_det(-5.5, 100.0, (f,))], (220.0, 259.0)) for f in step]
     assert len(_run_with_combs(horn)) == 1
+
+
+def test_a_hop_found_by_the_second_look_does_not_make_a_stray_track_long_enough_to_keep():
+    # Three hops of a car's pitch placed 6° off as it starts are a stray (at most three hits);
+    # a fourth hop found there by the beam toward that track (`Detection.looked`) holds the track
+    # together but is no evidence of what it is: it is still dropped as heard elsewhere.
+    car = [[_det(5.0, 200.0, (320.0, 415.0))] for _ in range(10)]
+    for i in range(3):
+        car[i] = [*car[i], _det(-1.0, 80.0, (415.0,))]
+    car[3] = [*car[3], replace(_det(-1.0, 80.0, (415.0,)), looked=True)]
+    fates: list[TrackFate] = []
+    closed = _run(car, fates)
+    assert [c.hits[0][1].azimuth_deg for c in closed] == [5.0]
+    assert [f.fate for f in fates if f.azimuth_deg < 0] == ["heard_elsewhere"]

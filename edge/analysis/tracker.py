@@ -1041,7 +1041,10 @@ def _heard_elsewhere(hits: list[tuple[float, Detection]], other: list[tuple[floa
     honk, at its pitch and quieter (or louder by less than 1 dB), is lost — a missed honk, not a
     fine at the wrong place — and so is a quieter tap of at most three hops, begun with the
     other's horn, at the interval of a dual-tone horn's second voice.
+    Judged on the track's hops the comb search placed (`Detection.looked` ones only hold it
+    together): one looked hop more made a stray of a music source's comb too long to be one.
     """
+    hits = [h for h in hits if not h[1].looked] or hits
     stray = len(hits) <= _STRAY_HITS and len(hits) < len(other)
     if not (stray or hits[0][0] >= other[0][0] + _ECHO_LAG_S - 1e-6):
         return False
