@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from edge.analysis.beam import beam_frames, overlap_add
+from edge.analysis.beam import beam_frames, beam_spectra, overlap_add
 from edge.analysis.config import AnalysisConfig
 from edge.analysis.detection_beams import DetectionBeams, beams_separate
 from edge.analysis.events import HornEvent, SoundMap
@@ -35,13 +35,14 @@ from edge.analysis.tracker import (
     HopObservation,
     Tracker,
     TrackFate,
+    detection_angle,
     sum_db,
     track_direction,
     track_fate,
 )
 from edge.analysis.verdict import ClassifierVerdict
 from edge.errors import UserFacingError
-from edge.geometry.camera import Camera, angle_deg
+from edge.geometry.camera import Camera
 from edge.geometry.profiles import Mount
 from edge.scene import CameraSpec
 
@@ -297,17 +298,20 @@ class Analyzer:
         track and never decide it, since an engine's comb through the beam can score high too.
         """
         gate = self.cfg.tracker.gate_deg
-        m = max(int(healthy.sum()), 1)
         found: list[HarmonicFamily] = []
         for t in self.tracker.active:
             d = t.last
-            if any(_apart(d, o) <= gate for o in detections):
+            if any(detection_angle(d, o) <= gate for o in detections):
                 continue
-            dist = None if d.distance_m is None else np.array([d.distance_m])
-            a = self.localizer.model.vectors(
-                np.array([d.azimuth_deg]), np.array([d.elevation_deg]), dist, self.stft.freqs
-            )[:, 0, :]
-            y = np.einsum("fm,fmk->fk", np.conj(np.where(healthy[None, :], a, 0)), hop.spectra) / m
+            y = beam_spectra(
+                hop,
+                self.localizer.model,
+                self.stft.freqs,
+                healthy,
+                d.azimuth_deg,
+                d.elevation_deg,
+                d.distance_m,
+            )
             beam = (y.real**2 + y.imag**2).mean(1)
             heard = {f for _, h in t.hits if not h.looked for f in h.f0_hz}
             for fam in self.detector.look(beam):
@@ -318,8 +322,8 @@ class Analyzer:
                 # Its strongest source, not a weaker one that CLEAN-SC found beside it.
                 if (
                     placed
-                    and _apart(placed[0], d) <= gate
-                    and all(_apart(placed[0], o) > gate for o in detections)
+                    and detection_angle(placed[0], d) <= gate
+                    and all(detection_angle(placed[0], o) > gate for o in detections)
                 ):
                     detections.append(replace(placed[0], looked=True))
                     found.append(fam)
@@ -495,11 +499,6 @@ def _same_pitch(a: float, b: float) -> bool:
     """Is pitch `a` pitch `b`, or an octave of it (the comb search's usual misreading)?"""
     r = a / b
     return any(abs(r / m - 1) <= 0.03 for m in (0.5, 1.0, 2.0))
-
-
-def _apart(a: Detection, b: Detection) -> float:
-    """Angle in degrees between two detections' directions."""
-    return angle_deg(a.azimuth_deg, a.elevation_deg, b.azimuth_deg, b.elevation_deg)
 
 
 def _conditions(wind: bool, ambiguous: bool, on_road: bool) -> tuple[str, ...]:

@@ -16,6 +16,23 @@ from edge.analysis.steering import SteeringModel
 from edge.analysis.stft import Hop
 
 
+def beam_spectra(
+    hop: Hop,
+    model: SteeringModel,
+    freqs_hz: np.ndarray,
+    healthy: np.ndarray,
+    azimuth_deg: float,
+    elevation_deg: float,
+    distance_m: float | None,
+) -> np.ndarray:
+    """(F, K) the hop's snapshots beamformed toward one direction (delay-and-sum, healthy
+    microphones), on the scale of one microphone."""
+    dist = None if distance_m is None else np.array([distance_m])
+    a = model.vectors(np.array([azimuth_deg]), np.array([elevation_deg]), dist, freqs_hz)[:, 0, :]  # (F, M)
+    a = np.where(healthy[None, :], a, 0)
+    return np.einsum("fm,fmk->fk", np.conj(a), hop.spectra) / max(int(healthy.sum()), 1)
+
+
 def beam_frames(
     hop: Hop,
     model: SteeringModel,
@@ -26,10 +43,7 @@ def beam_frames(
     distance_m: float | None,
 ) -> list[tuple[int, np.ndarray]]:
     """(first sample, frame) pairs of the hop's frames beamformed toward one direction."""
-    dist = None if distance_m is None else np.array([distance_m])
-    a = model.vectors(np.array([azimuth_deg]), np.array([elevation_deg]), dist, freqs_hz)[:, 0, :]  # (F, M)
-    a = np.where(healthy[None, :], a, 0)
-    y = np.einsum("fm,fmk->fk", np.conj(a), hop.spectra) / max(int(healthy.sum()), 1)  # (F, K)
+    y = beam_spectra(hop, model, freqs_hz, healthy, azimuth_deg, elevation_deg, distance_m)
     frames = sfft.irfft(y, n=hop.frame, axis=0).T.astype(np.float32)  # (K, frame)
     advance = hop.frame // 2
     return [(hop.start_sample + k * advance, frames[k]) for k in range(frames.shape[0])]

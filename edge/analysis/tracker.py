@@ -213,7 +213,7 @@ class Tracker:
         dets = _merge_close([d for d in obs.detections if d.score >= self.release], self.cfg.gate_deg / 2)
         unmatched = list(range(len(dets)))
         pairs = sorted(
-            ((_angle(t.last, dets[j]), i, j) for i, t in enumerate(self.active) for j in unmatched),
+            ((detection_angle(t.last, dets[j]), i, j) for i, t in enumerate(self.active) for j in unmatched),
             key=lambda x: x[0],
         )
         used_t: set[int] = set()
@@ -323,7 +323,7 @@ class Tracker:
             if (
                 after
                 and c.t_start - p.t_end <= self.cfg.merge_gap_s
-                and _angle(p.hits[-1][1], c.hits[0][1]) <= self.cfg.gate_deg
+                and detection_angle(p.hits[-1][1], c.hits[0][1]) <= self.cfg.gate_deg
                 and not (p.beside_horn and c.beside_horn and abs(c.voices[0] / p.voices[0] - 1) > _VOICE)
             ):
                 merged = sorted(p.hits + c.hits, key=lambda h: h[0])
@@ -369,7 +369,7 @@ class Tracker:
         for o in [*self.active, *self.pending]:
             if o is t or o.decided_at is None or o.t_start > t.t_start or o.t_end < t.t_end:
                 continue
-            if _angle(o.hits[-1][1], t.last) <= 2 * self.cfg.gate_deg:
+            if detection_angle(o.hits[-1][1], t.last) <= 2 * self.cfg.gate_deg:
                 continue
             if _related([tap.f0_hz[0]], [p for _, d in o.hits for p in d.f0_hz]):
                 continue
@@ -398,7 +398,7 @@ class Tracker:
             if (
                 not p.lone_buzzer
                 and 0.0 <= t.t_start - p.t_end <= self.cfg.merge_gap_s
-                and _angle(p.hits[-1][1], t.hits[0][1]) <= self.cfg.gate_deg
+                and detection_angle(p.hits[-1][1], t.hits[0][1]) <= self.cfg.gate_deg
                 and any(abs(pitch / v - 1) <= _VOICE for v in p.voices)
             ):
                 merged = sorted(p.hits + t.hits, key=lambda h: h[0])
@@ -490,21 +490,21 @@ class Tracker:
             _hop_key(h[-1][0]) == before
             and h[0][0] < t0
             and same([h[-1][1]])
-            and _angle(h[-1][1], first) > far
+            and detection_angle(h[-1][1], first) > far
             for h in self._heard
         ):
             return True
         onset: list[Detection] = []
         k = i - 1
         while k >= 0 and (here := same(log[k][2])):
-            if any(_angle(d, first) <= far for d in here):
+            if any(detection_angle(d, first) <= far for d in here):
                 return False  # the track's own place was heard there too
             if i - k > _ONSET_HOPS:
                 return False  # held elsewhere longer than an echo takes to take over: another source
             onset = here
             k -= 1
         after = same(log[j + 1][2])
-        return bool(onset) and any(_angle(a, o) <= far for a in after for o in onset)
+        return bool(onset) and any(detection_angle(a, o) <= far for a in after for o in onset)
 
     def _square_before(self, hits: list[tuple[float, Detection]]) -> bool:
         """Did a square wave sound at the track's pitch in each of the `_SQUARE_BEFORE` hops just
@@ -559,7 +559,7 @@ class Tracker:
                         for f in pitches
                         for k in (1, 2)
                     )
-                    and min(_angle(d, h) for _, h in hits) > self.cfg.gate_deg
+                    and min(detection_angle(d, h) for _, h in hits) > self.cfg.gate_deg
                 ):
                     return True
         return False
@@ -832,7 +832,7 @@ class Tracker:
         for p in self.pending:
             waiting = any(
                 t.t_start - p.t_end <= self.cfg.merge_gap_s
-                and _angle(p.hits[-1][1], t.hits[0][1]) <= self.cfg.gate_deg
+                and detection_angle(p.hits[-1][1], t.hits[0][1]) <= self.cfg.gate_deg
                 for t in self.active
             )
             wait = max(self.cfg.merge_gap_s, _LONE_WAIT_S) if p.lone_buzzer else self.cfg.merge_gap_s
@@ -986,7 +986,7 @@ def _reaches(
     t, d = hit
     ts, ds = min(other, key=lambda h: abs(h[0] - t))
     dt = abs(ts - t)
-    return dt <= hold_s and _angle(d, ds) <= near_deg + drift * dt
+    return dt <= hold_s and detection_angle(d, ds) <= near_deg + drift * dt
 
 
 def _overtone_ghost(hits: list[tuple[float, Detection]], other: list[tuple[float, Detection]]) -> bool:
@@ -1044,7 +1044,7 @@ def _heard_elsewhere(hits: list[tuple[float, Detection]], other: list[tuple[floa
     Judged on the track's hops the comb search placed (`Detection.looked` ones only hold it
     together): one looked hop more made a stray of a music source's comb too long to be one.
     """
-    hits = [h for h in hits if not h[1].looked] or hits
+    hits = _searched(hits)
     stray = len(hits) <= _STRAY_HITS and len(hits) < len(other)
     if not (stray or hits[0][0] >= other[0][0] + _ECHO_LAG_S - 1e-6):
         return False
@@ -1083,7 +1083,7 @@ def _merge_close(dets: list[Detection], within_deg: float) -> list[Detection]:
     out: list[Detection] = []
     for d in sorted(dets, key=lambda d: -d.power):
         for i, o in enumerate(out):
-            if _angle(o, d) <= within_deg:
+            if detection_angle(o, d) <= within_deg:
                 out[i] = replace(
                     o,
                     score=max(o.score, d.score),
@@ -1182,7 +1182,7 @@ def _contour(
             read, best = _octave_slip(pitches, [*prior, *out]) or (None, None)
         if best is None or abs(best / last - 1) > _CONTOUR_STEP:
             break
-        if at is not None and any(read in d.f0_hz and _angle(d, at) > gate_deg for d in dets):
+        if at is not None and any(read in d.f0_hz and detection_angle(d, at) > gate_deg for d in dets):
             break
         out.append(best)
         last = best
@@ -1394,7 +1394,14 @@ def _rate(times: np.ndarray, pitches: np.ndarray) -> float:
     return float(np.median((pitches[j] - pitches[i])[ok] / dt[ok])) / float(np.median(pitches))
 
 
-def _angle(a: Detection, b: Detection) -> float:
+def _searched(hits: list[tuple[float, Detection]]) -> list[tuple[float, Detection]]:
+    """The hops the comb search placed, or all of them when there are none: a track's
+    `Detection.looked` hops hold it together but say nothing of where or what it is."""
+    return [h for h in hits if not h[1].looked] or hits
+
+
+def detection_angle(a: Detection, b: Detection) -> float:
+    """Angle in degrees between two detections' directions."""
     return angle_deg(a.azimuth_deg, a.elevation_deg, b.azimuth_deg, b.elevation_deg)
 
 
@@ -1412,7 +1419,7 @@ def track_direction(hits: list[tuple[float, Detection]]) -> tuple[float, float, 
     `Detection.looked` ones, heard at a lower contrast through a beam toward the track, hold it
     together, and placed it 0.1-0.2° worse at the 90th percentile on our own scenes.
     """
-    hits = [h for h in hits if not h[1].looked] or hits
+    hits = _searched(hits)
     t_all = np.array([h[0] for h in hits])
     t_ref = 0.5 * float(t_all.min() + t_all.max())
     order = np.argsort(np.abs(t_all - t_ref), kind="stable")
