@@ -261,18 +261,14 @@ class Analyzer:
                 # in context; every open track, hangover included, keeps listening.
                 hops = list(self._recent) if not t.beam else [hop]
                 for h in hops:
-                    t.beam.extend(
-                        beam_frames(
-                            h,
-                            self.localizer.model,
-                            self.stft.freqs,
-                            healthy,
-                            d.azimuth_deg,
-                            d.elevation_deg,
-                            d.distance_m,
-                        )
-                    )
+                    t.beam.extend(beam_frames(h, self._beam(h, healthy, d)))
         return closed
+
+    def _beam(self, hop: Hop, healthy: np.ndarray, d: Detection) -> np.ndarray:
+        """(F, K) the hop's snapshots beamformed toward detection `d`."""
+        return beam_spectra(
+            hop, self.localizer.model, self.stft.freqs, healthy, d.azimuth_deg, d.elevation_deg, d.distance_m
+        )
 
     def _look_again(
         self,
@@ -303,15 +299,7 @@ class Analyzer:
             d = t.last
             if any(detection_angle(d, o) <= gate for o in detections):
                 continue
-            y = beam_spectra(
-                hop,
-                self.localizer.model,
-                self.stft.freqs,
-                healthy,
-                d.azimuth_deg,
-                d.elevation_deg,
-                d.distance_m,
-            )
+            y = self._beam(hop, healthy, d)
             beam = (y.real**2 + y.imag**2).mean(1)
             heard = {f for _, h in t.hits if not h.looked for f in h.f0_hz}
             for fam in self.detector.look(beam):

@@ -33,18 +33,10 @@ def beam_spectra(
     return np.einsum("fm,fmk->fk", np.conj(a), hop.spectra) / max(int(healthy.sum()), 1)
 
 
-def beam_frames(
-    hop: Hop,
-    model: SteeringModel,
-    freqs_hz: np.ndarray,
-    healthy: np.ndarray,
-    azimuth_deg: float,
-    elevation_deg: float,
-    distance_m: float | None,
-) -> list[tuple[int, np.ndarray]]:
-    """(first sample, frame) pairs of the hop's frames beamformed toward one direction."""
-    y = beam_spectra(hop, model, freqs_hz, healthy, azimuth_deg, elevation_deg, distance_m)
-    frames = sfft.irfft(y, n=hop.frame, axis=0).T.astype(np.float32)  # (K, frame)
+def beam_frames(hop: Hop, beamed: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """(first sample, frame) pairs of the hop's frames from its beamformed snapshots `beamed`
+    ((F, K), from `beam_spectra`)."""
+    frames = sfft.irfft(beamed, n=hop.frame, axis=0).T.astype(np.float32)  # (K, frame)
     advance = hop.frame // 2
     return [(hop.start_sample + k * advance, frames[k]) for k in range(frames.shape[0])]
 
