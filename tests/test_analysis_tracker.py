@@ -200,6 +200,16 @@ def test_pieces_of_a_wail_that_a_horn_could_not_sing_are_dropped():
     assert _run(sweep) == []
 
 
+def test_one_misread_hop_in_a_held_pitch_is_no_wails_top():
+    # A car horn read at 632-636 Hz, one hop in between at 656 Hz (another voice's misread
+    # octave, 3.5 % up and straight back): no siren moves so (independent fresh scene 20).
+    blip = [632.0, 633.0, 633.0, 636.0, 656.0, 634.0, 633.0, 634.0]
+    assert len(_run(_pitched(-8.0, blip))) == 1
+    # The same excursion held for two hops, up and then down, is a wail's top.
+    top = [632.0, 633.0, 633.0, 636.0, 652.0, 657.0, 634.0, 633.0]
+    assert _run(_pitched(-8.0, top)) == []
+
+
 def test_a_horn_whose_pitch_settles_at_the_onset_and_then_drifts_by_doppler_is_kept():
     settling = _pitched(5.0, [305.0, 316.0, 323.0, 325.0, 325.0, 324.0, 326.0, 326.0])
     assert len(_run(settling)) == 1

@@ -1267,7 +1267,35 @@ def _siren_like(
         settled = traj[0] < traj[1] and abs(_rate(times[k:], traj[k:])) <= max_rate / 2
         if not settled:
             return True
-    return arc and _arc(_past_onsets(hits, times, traj)) >= _ARC
+    if not arc:
+        return False
+    times, traj = _without_blips(hits, times, traj)
+    return _arc(_past_onsets(hits, times, traj)) >= _ARC
+
+
+def _without_blips(
+    hits: list[tuple[float, Detection]], times: np.ndarray, traj: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pitch trajectory without its blips: a pitch between two hops next to it (one hop on
+    either side) that agree with each other within `_HELD` while it departs from both by more.
+
+    Why: a siren's pitch moves on from hop to hop, and at a wail's top or bottom, where the arc
+    test looks, it moves slowest; a pitch that leaves for one hop and comes straight back is a
+    misread comb. A dual-tone car horn read at its upper voice's octave (633 Hz, held five
+    hops) once took the other voice's misread octave (656 Hz, 3.5 % up) in the hop between
+    two at 636 and 634 Hz; that one hop made an arc, and the horn, placed within 0.5° of the
+    car, was dropped as a wail's top (independent fresh scene spiral64-20)."""
+    if len(traj) < 3:
+        return times, traj
+    t_hits = np.array([t for t, _ in hits])
+    step = float(np.diff(t_hits).min()) if len(t_hits) > 1 else 0.0
+    keep = np.ones(len(traj), bool)
+    for i in range(1, len(traj) - 1):
+        a, b, c = traj[i - 1], traj[i], traj[i + 1]
+        adjacent = times[i] - times[i - 1] <= 1.5 * step and times[i + 1] - times[i] <= 1.5 * step
+        if adjacent and abs(c / a - 1) <= _HELD and min(abs(b / a - 1), abs(b / c - 1)) > _HELD:
+            keep[i] = False
+    return times[keep], traj[keep]
 
 
 def _past_onsets(hits: list[tuple[float, Detection]], times: np.ndarray, traj: np.ndarray) -> np.ndarray:
