@@ -36,6 +36,7 @@ from edge.analysis.tracker import (
     Tracker,
     TrackFate,
     detection_angle,
+    same_voice,
     sum_db,
     track_direction,
     track_fate,
@@ -303,7 +304,7 @@ class Analyzer:
             beam = (y.real**2 + y.imag**2).mean(1)
             heard = {f for _, h in t.hits if not h.looked for f in h.f0_hz}
             for fam in self.detector.look(beam):
-                if not any(_same_pitch(fam.f0_hz, f) for f in heard):
+                if not any(same_voice(fam.f0_hz, f) for f in heard):
                     continue  # another sound through the beam (the lobe is wide at low pitch)
                 placed: list[Detection] = []
                 self._place((fam,), (fam,), power, background, healthy, placed)
@@ -481,12 +482,6 @@ def _own_bins(
         nearest = np.maximum(np.round(f / o.f0_hz), 1.0) * o.f0_hz
         keep &= np.abs(f - nearest) > 2.0 * df_hz
     return (fam.bins, fam.weights) if keep.all() else (fam.bins[keep], fam.weights[keep])
-
-
-def _same_pitch(a: float, b: float) -> bool:
-    """Is pitch `a` pitch `b`, or an octave of it (the comb search's usual misreading)?"""
-    r = a / b
-    return any(abs(r / m - 1) <= 0.03 for m in (0.5, 1.0, 2.0))
 
 
 def _conditions(wind: bool, ambiguous: bool, on_road: bool) -> tuple[str, ...]:

@@ -1287,8 +1287,7 @@ def _without_blips(
     car, was dropped as a wail's top (independent fresh scene spiral64-20)."""
     if len(traj) < 3:
         return times, traj
-    t_hits = np.array([t for t, _ in hits])
-    step = float(np.diff(t_hits).min()) if len(t_hits) > 1 else 0.0
+    step = _hop_step(hits)
     keep = np.ones(len(traj), bool)
     for i in range(1, len(traj) - 1):
         a, b, c = traj[i - 1], traj[i], traj[i + 1]
@@ -1296,6 +1295,12 @@ def _without_blips(
         if adjacent and abs(c / a - 1) <= _HELD and min(abs(b / a - 1), abs(b / c - 1)) > _HELD:
             keep[i] = False
     return times[keep], traj[keep]
+
+
+def _hop_step(hits: list[tuple[float, Detection]]) -> float:
+    """The hop spacing of a track's hits (their closest two), 0 for a single hit: the trajectory
+    tests tell consecutive hops from a gap by it."""
+    return float(np.diff([t for t, _ in hits]).min()) if len(hits) > 1 else 0.0
 
 
 def _past_onsets(hits: list[tuple[float, Detection]], times: np.ndarray, traj: np.ndarray) -> np.ndarray:
@@ -1308,7 +1313,7 @@ def _past_onsets(hits: list[tuple[float, Detection]], times: np.ndarray, traj: n
     (independent scene spiral32-18). A wail's top or bottom lasts a second: one pitch fewer does
     not hide it."""
     t_hits = np.array([t for t, _ in hits])
-    step = float(np.diff(t_hits).min()) if len(t_hits) > 1 else 0.0
+    step = _hop_step(hits)
     starts = [t_hits[0], *t_hits[1:][np.diff(t_hits) > 2.5 * step]] if step > 0 else [t_hits[0]]
     drop = {int(np.searchsorted(times, t0 - 1e-9)) for t0 in starts}
     return np.array([f for i, f in enumerate(traj) if i not in drop])
@@ -1426,6 +1431,13 @@ def _searched(hits: list[tuple[float, Detection]]) -> list[tuple[float, Detectio
     """The hops the comb search placed, or all of them when there are none: a track's
     `Detection.looked` hops hold it together but say nothing of where or what it is."""
     return [h for h in hits if not h[1].looked] or hits
+
+
+def same_voice(a: float, b: float) -> bool:
+    """Is pitch `a` pitch `b` within one voice's scatter (`_VOICE`), or an octave of it (the comb
+    search's usual misreading)?"""
+    r = a / b
+    return any(abs(r / m - 1) <= _VOICE for m in (0.5, 1.0, 2.0))
 
 
 def detection_angle(a: Detection, b: Detection) -> float:
