@@ -60,9 +60,9 @@ def gemm_peak_gflops(n: int = 768, repeat: int = 5) -> float:
 def run_case(
     profile_name: str, seconds: float, overrides: list[str], with_acoular: bool, duty: float = MAX_DUTY
 ) -> dict:
-    from threadpoolctl import threadpool_limits
+    from edge.analysis.one_core import one_blas_thread
 
-    with threadpool_limits(1):
+    with one_blas_thread():
         return _run_case(profile_name, seconds, overrides, with_acoular, duty)
 
 

@@ -96,6 +96,13 @@ def _add_evidence_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from edge.analysis.one_core import one_blas_thread
+
+    with one_blas_thread():
+        return _replay(args)
+
+
+def _replay(args: argparse.Namespace) -> int:
     from edge.analysis.config import build_config
     from edge.scene import load_scene
     from edge.scoring import score_events

@@ -52,11 +52,14 @@ def _run(args: argparse.Namespace) -> int:
         from edge.scene import load_scene
 
         scene = load_scene(args.scene, with_truth=False)
+    from edge.analysis.one_core import one_blas_thread
+
     running = assemble(config, scene=scene, evidence_dir=args.evidence_dir)
     node = running.node
     stop_on_signals(node.request_stop)
     try:
-        stats = node.run()
+        with one_blas_thread():
+            stats = node.run()
     finally:
         running.shutdown()
     summary = {
