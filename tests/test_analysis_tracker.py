@@ -210,6 +210,25 @@ def test_one_misread_hop_in_a_held_pitch_is_no_wails_top():
     assert _run(_pitched(-8.0, top)) == []
 
 
+def test_a_track_that_reads_a_new_pitch_every_hop_is_no_horn_and_a_horn_read_at_its_partials_is():
+    # A car stereo passing under the pole: four notes in four hops, none held (independent
+    # scene spiral64-25, where the tune rule had no earlier notes to go on).
+    fates: list[TrackFate] = []
+    assert _run(_pitched(-25.0, [203.0, 194.0, 205.0, 264.0]), fates) == []
+    assert [f.fate for f in fates] == ["no_held_pitch"]
+    # A bus's 233/282 Hz horn read off its partials (699/464, 562, then 282 and 423 Hz): the
+    # last two hops are one voice and its comb at 3/2, so its pitch holds.
+    bus = [
+        [_det(1.5, 100.0, (699.0, 464.0))],
+        [_det(1.5, 100.0, (562.0,))],
+        [_det(1.5, 100.0, (282.0,))],
+        [_det(1.5, 100.0, (423.0,))],
+    ]
+    assert len(_run(bus)) == 1
+    # Its first tap alone, two hops that hold nothing, is not asked to: a tap may not settle.
+    assert len(_run(bus[:2])) == 1
+
+
 def test_a_horn_whose_pitch_settles_at_the_onset_and_then_drifts_by_doppler_is_kept():
     settling = _pitched(5.0, [305.0, 316.0, 323.0, 325.0, 325.0, 324.0, 326.0, 326.0])
     assert len(_run(settling)) == 1

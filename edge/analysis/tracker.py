@@ -25,10 +25,11 @@ is a track whose odd partials stay well below its even ones while its octave up 
 horns' range (a siren's top read an octave low). Where a siren was heard, sweeping or so,
 what sounds from its direction within two seconds goes with it (its steadier stretches, and the
 emergency vehicle's own horn, which is exempt). A steady track from where a car stereo has been
-playing a tune (`Tracker._melody`) is dropped too. The sweep tests that look past a track's end
-are run again when it is released, with more of what followed it known. A track at another
-track's pitch, inside its time and not louder (beyond a dB), is that sound heard from
-elsewhere, not an event: a few hops localized astray (also of a track found no horn), or a
+playing a tune (`Tracker._melody`) is dropped too, and so is a track of four hops or more
+that never reads one pitch in two hops running (`_holds_a_pitch`): a car stereo's changing
+notes. The sweep tests that look past a track's end are run again when it is released, with
+more of what followed it known. A track at another track's pitch, inside its time and not
+louder (beyond a dB), is that sound heard from elsewhere, not an event: a few hops localized astray (also of a track found no horn), or a
 façade's later reflection; and a track that takes over, at its pitch, from where the sound began
 elsewhere (`Tracker._later_arrival`): a façade's reflection outweighing the direct sound for a
 while, never at the onset. So is a short tap whose tone, in a hop between its own, was placed
@@ -439,6 +440,8 @@ class Tracker:
             return "square_tone_filled"
         if self._later_arrival(t.hits):  # before it is heard as a steady tone: it is none of its own
             return "later_arrival"
+        if not _holds_a_pitch(t.hits):
+            return "no_held_pitch"
         melody = self._melody(t.hits)
         # A steady tone (the siren tests passed), whatever is said below. Not a square wave: a
         # beeper or a buzzer, no car stereo's note (reversing beepers at 570-740 Hz taken for
@@ -906,6 +909,8 @@ _TUNE_PITCH = 0.04  # below a semitone (6 %): a tune's notes are at least that f
 _TUNE_MULTIPLES = (1 / 3, 1 / 2, 1.0, 2.0, 3.0)
 _GHOST_NEAR_DEG = 10.0  # a comb of another source's partials localizes near it (4° seen)
 _GHOST_RATIOS = (1 / 2, 2 / 3, 3 / 2, 2.0, 5 / 2, 3.0, 4.0)  # not 4/3, 5/4: dual-tone horn intervals
+_HELD_RATIOS = (1 / 3, 1 / 2, 2 / 3, 1.0, 3 / 2, 2.0, 3.0)  # one voice, or a comb of its partials
+_HELD_MIN_HOPS = 4  # `_holds_a_pitch`: fewer, a tap's pitch may not have settled
 
 
 def _slots_taken(c: _Combs) -> bool:
@@ -1295,6 +1300,33 @@ def _without_blips(
         if adjacent and abs(c / a - 1) <= _HELD and min(abs(b / a - 1), abs(b / c - 1)) > _HELD:
             keep[i] = False
     return times[keep], traj[keep]
+
+
+def _holds_a_pitch(hits: list[tuple[float, Detection]]) -> bool:
+    """Do two consecutive hops of the track read one pitch (within `_VOICE`), or the one's comb
+    at a simple multiple of the other's (`_HELD_RATIOS`)? Also True for a track of fewer than
+    `_HELD_MIN_HOPS` hops: a tap's pitch may not settle in its two or three.
+
+    Why: a horn holds its pitch, so hop after hop the comb search reads its voice again, or a
+    comb of its partials (at 2 or 3/2 times its pitch). A car stereo's notes change every hop or
+    two: a car playing music while it passed under the pole, 7 m away, read 203, 194, 205 and
+    264 Hz in four hops and made an event (independent scene spiral64-25), the tune rule
+    (`_melody`) having had no earlier notes to go on (its car swept 40° in a second). Of the
+    other 110 events on the independent and recorded-horn scenes, every one held a pitch so.
+    Not on taps: a bus's 233/282 Hz tap read 699 and 464 Hz, then 562 Hz, in its two hops, and
+    three taps would have been cut from their honks' events."""
+    if len(hits) < _HELD_MIN_HOPS:
+        return True
+    ordered = sorted(hits, key=lambda h: h[0])
+    step = _hop_step(ordered)
+    pairs = [(a, b) for a, b in itertools.pairwise(ordered) if b[0] - a[0] <= 1.5 * step]
+    return any(
+        abs(f / (g * k) - 1) <= _VOICE
+        for a, b in pairs
+        for f in a[1].f0_hz
+        for g in b[1].f0_hz
+        for k in _HELD_RATIOS
+    )
 
 
 def _hop_step(hits: list[tuple[float, Detection]]) -> float:
