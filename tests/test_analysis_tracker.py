@@ -621,6 +621,35 @@ def test_a_square_tone_whose_even_places_another_source_fills_is_not_a_horn():
     assert len(run(479.0, 2)[0]) == 1
 
 
+def test_a_square_tone_read_an_octave_low_in_its_first_hop_is_still_that_tone():
+    # A hi-lo siren's 940 Hz square tone, read and never localized, for 0.2 s; then, as the
+    # siren turns, two hops at its place read 467 Hz (the tone an octave low, its odd places
+    # filled) and 941 Hz: an event on the emergency vehicle (independent scene spiral64-29).
+    def run(track: list[float]) -> tuple[list, list[TrackFate]]:
+        tracker = Tracker(TrackerConfig(), threshold=0.5, release=0.3, f0_max_hz=1150.0)
+        fates: list[TrackFate] = []
+        tracker.on_fate = fates.append
+        hops = [((), (940.0,))] * 4 + [((_det(-7.0, 100.0, (f,)),), ()) for f in track]
+        out = []
+        for i, (dets, square) in enumerate([*hops, *[((), ())] * 20]):
+            obs = HopObservation(
+                t_start=i * HOP,
+                t_end=(i + 1) * HOP,
+                t_decided=(i + 1.5) * HOP,
+                detections=dets,
+                wind=False,
+                pitches=square,
+                square_pitches=square,
+            )
+            out.extend(tracker.update(obs))
+        return out + tracker.flush(), fates
+
+    closed, fates = run([467.0, 941.0])
+    assert closed == [] and [f.fate for f in fates] == ["square_tone_filled"]
+    # A car honking at half the tone's pitch after it is a horn of its own.
+    assert len(run([470.0, 471.0, 470.0])[0]) == 1
+
+
 def test_a_cars_tap_at_twice_a_pitch_a_passing_bus_glided_through_earlier_is_a_horn():
     # Independent scene (seed 4, 64 ch): a bus pulling away from the pole glides 256 -> 276 Hz
     # (Doppler) over 1.4 s; 1.2 s in, a car 23° away taps at 504 Hz, which is twice the bus's

@@ -510,9 +510,9 @@ class Tracker:
         return bool(onset) and any(detection_angle(a, o) <= far for a in after for o in onset)
 
     def _square_before(self, hits: list[tuple[float, Detection]]) -> bool:
-        """Did a square wave sound at the track's pitch in each of the `_SQUARE_BEFORE` hops just
-        before it? Then the track is that tone, its even places filled by another source an
-        octave up, not a horn of its own pitch.
+        """Did a square wave sound at one of the track's pitches in its first two hops in each of
+        the `_SQUARE_BEFORE` hops just before it? Then the track is that tone, its even places
+        filled by another source an octave up, not a horn of its own pitch.
 
         Why: a siren's square tone has no even partials; a scooter tapping at twice its pitch
         adds exactly those, and the two make one comb that looks like a horn's, placed between
@@ -520,15 +520,18 @@ class Tracker:
         siren). A horn's even partials sound from its onset, so it does not begin as a square
         wave held for 0.15 s at its own pitch; an e-bike's buzzer read square at first and then
         with its even partials just above the noise is lost with it (it is a square wave either
-        way, weighed by the square-wave rules on the rest of its track).
+        way, weighed by the square-wave rules on the rest of its track). Two hops, not the first
+        alone: as a hi-lo siren turned, its 940 Hz tone, held square before, was read an octave
+        low (467 Hz) in the first hop of a track at the siren and at 941 Hz in the second, and
+        made an event on the emergency vehicle (independent scene spiral64-29).
         """
         t0 = hits[0][0]
-        f = hits[0][1].f0_hz[0]
         before = [sq for t, _, _, sq in self._pitch_log if t < t0 - 1e-6]
         last = before[-_SQUARE_BEFORE:]
-        return len(last) == _SQUARE_BEFORE and all(
-            any(abs(g / f - 1) <= _STRAY_PITCH for g in sq) for sq in last
-        )
+        if len(last) < _SQUARE_BEFORE:
+            return False
+        opening = [f for _, d in sorted(hits, key=lambda h: h[0])[:2] for f in d.f0_hz]
+        return any(all(any(abs(g / f - 1) <= _STRAY_PITCH for g in sq) for sq in last) for f in opening)
 
     def _placed_apart(self, hits: list[tuple[float, Detection]]) -> bool:
         """Was a short track's tone, in a hop inside its span that it has no hit in, placed
