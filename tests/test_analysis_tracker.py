@@ -239,6 +239,16 @@ def test_a_horn_whose_pitch_settles_at_the_onset_and_then_drifts_by_doppler_is_k
     assert len(_run(passing)) == 1
 
 
+def test_an_air_horn_whose_pitch_settles_over_four_hops_is_kept_and_a_wails_slowing_rise_is_not():
+    # A truck's air horn 12 m away: its reed settles slowly, 310 -> 328 Hz over four hops (one
+    # misread a hop), then holds (independent scene spiral64-35).
+    assert len(_run(_pitched(-16.0, [310.0, 318.0, 317.0, 328.0, 330.0, 331.0, 332.0, 332.0]))) == 1
+    # A wail slowing toward its top rises by more before it rests there: a siren.
+    assert _run(_pitched(-16.0, [620.0, 640.0, 660.0, 676.0, 684.0, 686.0, 688.0, 688.0])) == []
+    # A rise that rests for two hops only is no settled horn either.
+    assert _run(_pitched(-16.0, [620.0, 630.0, 640.0, 650.0, 660.0, 668.0, 670.0])) == []
+
+
 def test_a_three_hop_tap_whose_onset_rises_into_a_held_pitch_is_kept_and_a_wail_piece_is_not():
     # A dual-tone car tap: its lower voice reads 319 → 342 → 347 Hz (the onset settling), the
     # upper one appears with the held pitch.
