@@ -602,62 +602,49 @@ def test_a_tap_whose_hops_scatter_between_two_places_is_not_an_event():
     assert sorted(round(c.hits[0][1].azimuth_deg) for c in _run(hops)) == [1, 10]
 
 
+def _after_square_tone(
+    square_hz: float, square_hops: int, az: float, track: list[float]
+) -> tuple[list, list[TrackFate]]:
+    """A square tone read (never localized) for `square_hops` hops, then a track at `az` whose
+    hops read the pitches `track`: the closed tracks and every track's fate."""
+    tracker = Tracker(TrackerConfig(), threshold=0.5, release=0.3, f0_max_hz=1150.0)
+    fates: list[TrackFate] = []
+    tracker.on_fate = fates.append
+    hops = [((), (square_hz,))] * square_hops + [((_det(az, 100.0, (f,)),), ()) for f in track]
+    out = []
+    for i, (dets, square) in enumerate([*hops, *[((), ())] * 20]):
+        obs = HopObservation(
+            t_start=i * HOP,
+            t_end=(i + 1) * HOP,
+            t_decided=(i + 1.5) * HOP,
+            detections=dets,
+            wind=False,
+            pitches=square,
+            square_pitches=square,
+        )
+        out.extend(tracker.update(obs))
+    return out + tracker.flush(), fates
+
+
 def test_a_square_tone_whose_even_places_another_source_fills_is_not_a_horn():
     # A siren's 480 Hz square tone (read, never localized) for 0.2 s; then a scooter taps at
     # 980 Hz and the two make one comb at 484 Hz, placed near the siren.
-    def run(square_hz: float, square_hops: int) -> tuple[list, list[TrackFate]]:
-        tracker = Tracker(TrackerConfig(), threshold=0.5, release=0.3, f0_max_hz=1150.0)
-        fates: list[TrackFate] = []
-        tracker.on_fate = fates.append
-        hops = [((), (square_hz,))] * square_hops + [((_det(-2.5, 100.0, (484.0,)),), ())] * 4
-        out = []
-        for i, (dets, square) in enumerate([*hops, *[((), ())] * 20]):
-            obs = HopObservation(
-                t_start=i * HOP,
-                t_end=(i + 1) * HOP,
-                t_decided=(i + 1.5) * HOP,
-                detections=dets,
-                wind=False,
-                pitches=square,
-                square_pitches=square,
-            )
-            out.extend(tracker.update(obs))
-        return out + tracker.flush(), fates
-
-    closed, fates = run(479.0, 4)
+    tap = [484.0] * 4
+    closed, fates = _after_square_tone(479.0, 4, -2.5, tap)
     assert closed == [] and "square_tone_filled" in {f.fate for f in fates}
     # A square tone at another pitch before it, or for only two hops: the horn stays.
-    assert len(run(640.0, 4)[0]) == 1
-    assert len(run(479.0, 2)[0]) == 1
+    assert len(_after_square_tone(640.0, 4, -2.5, tap)[0]) == 1
+    assert len(_after_square_tone(479.0, 2, -2.5, tap)[0]) == 1
 
 
 def test_a_square_tone_read_an_octave_low_in_its_first_hop_is_still_that_tone():
     # A hi-lo siren's 940 Hz square tone, read and never localized, for 0.2 s; then, as the
     # siren turns, two hops at its place read 467 Hz (the tone an octave low, its odd places
     # filled) and 941 Hz: an event on the emergency vehicle (independent scene spiral64-29).
-    def run(track: list[float]) -> tuple[list, list[TrackFate]]:
-        tracker = Tracker(TrackerConfig(), threshold=0.5, release=0.3, f0_max_hz=1150.0)
-        fates: list[TrackFate] = []
-        tracker.on_fate = fates.append
-        hops = [((), (940.0,))] * 4 + [((_det(-7.0, 100.0, (f,)),), ()) for f in track]
-        out = []
-        for i, (dets, square) in enumerate([*hops, *[((), ())] * 20]):
-            obs = HopObservation(
-                t_start=i * HOP,
-                t_end=(i + 1) * HOP,
-                t_decided=(i + 1.5) * HOP,
-                detections=dets,
-                wind=False,
-                pitches=square,
-                square_pitches=square,
-            )
-            out.extend(tracker.update(obs))
-        return out + tracker.flush(), fates
-
-    closed, fates = run([467.0, 941.0])
+    closed, fates = _after_square_tone(940.0, 4, -7.0, [467.0, 941.0])
     assert closed == [] and [f.fate for f in fates] == ["square_tone_filled"]
     # A car honking at half the tone's pitch after it is a horn of its own.
-    assert len(run([470.0, 471.0, 470.0])[0]) == 1
+    assert len(_after_square_tone(940.0, 4, -7.0, [470.0, 471.0, 470.0])[0]) == 1
 
 
 def test_a_cars_tap_at_twice_a_pitch_a_passing_bus_glided_through_earlier_is_a_horn():

@@ -29,12 +29,13 @@ playing a tune (`Tracker._melody`) is dropped too, and so is a track of four hop
 that never reads one pitch in two hops running (`_holds_a_pitch`): a car stereo's changing
 notes. The sweep tests that look past a track's end are run again when it is released, with
 more of what followed it known. A track at another track's pitch, inside its time and not
-louder (beyond a dB), is that sound heard from elsewhere, not an event: a few hops localized astray (also of a track found no horn), or a
-façade's later reflection; and a track that takes over, at its pitch, from where the sound began
-elsewhere (`Tracker._later_arrival`): a façade's reflection outweighing the direct sound for a
-while, never at the onset. So is a short tap whose tone, in a hop between its own, was placed
-elsewhere and louder: its place is not known; and a track at the pitch of a square wave held
-just before it: that tone, its even places filled by another source an octave up.
+louder (beyond a dB), is that sound heard from elsewhere, not an event: a few hops localized
+astray (also of a track found no horn), or a façade's later reflection; and a track that
+takes over, at its pitch, from where the sound began elsewhere (`Tracker._later_arrival`): a
+façade's reflection outweighing the direct sound for a while, never at the onset. So is a
+short tap whose tone, in a hop between its own, was placed elsewhere and louder: its place is
+not known; and a track at the pitch of a square wave held just before it: that tone, its even
+places filled by another source an octave up.
 
 What became of each track (an event, or the rule above that dropped it) is told to an optional
 observer (`Tracker.on_fate`, `TrackFate`): that is how `honk-edge replay` explains a missed horn.
@@ -530,7 +531,7 @@ class Tracker:
         last = before[-_SQUARE_BEFORE:]
         if len(last) < _SQUARE_BEFORE:
             return False
-        opening = [f for _, d in sorted(hits, key=lambda h: h[0])[:2] for f in d.f0_hz]
+        opening = [f for _, d in hits[:2] for f in d.f0_hz]
         return any(all(any(abs(g / f - 1) <= _STRAY_PITCH for g in sq) for sq in last) for f in opening)
 
     def _placed_apart(self, hits: list[tuple[float, Detection]]) -> bool:
@@ -1344,9 +1345,8 @@ def _holds_a_pitch(hits: list[tuple[float, Detection]]) -> bool:
     three taps would have been cut from their honks' events."""
     if len(hits) < _HELD_MIN_HOPS:
         return True
-    ordered = sorted(hits, key=lambda h: h[0])
-    step = _hop_step(ordered)
-    pairs = [(a, b) for a, b in itertools.pairwise(ordered) if b[0] - a[0] <= 1.5 * step]
+    step = _hop_step(hits)
+    pairs = [(a, b) for a, b in itertools.pairwise(hits) if b[0] - a[0] <= 1.5 * step]
     return any(
         abs(f / (g * k) - 1) <= _VOICE
         for a, b in pairs

@@ -44,6 +44,7 @@ def _run(args: argparse.Namespace) -> int:
             f"{args.config}: ok (device {config.device.id}, zone {config.device.zone}, profile {profile.name})"
         )
         return 0
+    from edge.analysis.one_core import one_blas_thread
     from edge.node.assemble import assemble
     from edge.node.signals import stop_on_signals
 
@@ -52,8 +53,6 @@ def _run(args: argparse.Namespace) -> int:
         from edge.scene import load_scene
 
         scene = load_scene(args.scene, with_truth=False)
-    from edge.analysis.one_core import one_blas_thread
-
     running = assemble(config, scene=scene, evidence_dir=args.evidence_dir)
     node = running.node
     stop_on_signals(node.request_stop)
