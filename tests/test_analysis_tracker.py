@@ -5,7 +5,8 @@ from dataclasses import replace
 import numpy as np
 
 from edge.analysis.config import TrackerConfig
-from edge.analysis.tracker import Detection, HopObservation, Tracker, TrackFate, track_direction
+from edge.analysis.detections import Detection, HopObservation, TrackFate, track_direction
+from edge.analysis.tracker import Tracker
 
 HOP = 0.05
 
@@ -414,7 +415,8 @@ def test_a_yelps_top_read_an_octave_low_silences_its_direction_like_a_siren():
     yelp = top((-36.0, -8.0)) + top((-33.0, -2.0)) + top((-26.0, 4.0)) + top((-29.0, 2.0))
     assert _run(yelp) == []
     assert len(_run(top((-26.0, 4.0)) + top((-29.0, 2.0)))) == 1  # no octave heard before: taps
-    # A car honking 47° away meanwhile is kept (`_near` follows a siren 5°/s from where it was heard).
+    # A car honking 47° away meanwhile is kept (`edge.analysis.track_relations.near` follows a
+    # siren 5°/s from where it was heard).
     car = [[*hops, _det(-45.0, 100.0, (420.0,))] for hops in yelp]
     assert [c.hits[0][1].azimuth_deg for c in _run(car)] == [-45.0]
 

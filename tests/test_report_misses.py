@@ -1,6 +1,6 @@
 """Which truth horns count as missed, and the one-word reason pooled by the scoring script."""
 
-from edge.analysis.tracker import TrackFate
+from edge.analysis.detections import TrackFate
 from edge.report.misses import missed_horns, why_missed
 from edge.scene import Truth, TruthEvent
 

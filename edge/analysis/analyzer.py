@@ -20,6 +20,16 @@ import numpy as np
 from edge.analysis.beam import beam_frames, beam_spectra, overlap_add
 from edge.analysis.config import AnalysisConfig
 from edge.analysis.detection_beams import DetectionBeams, beams_separate
+from edge.analysis.detections import (
+    Detection,
+    HopObservation,
+    TrackFate,
+    detection_angle,
+    same_voice,
+    sum_db,
+    track_direction,
+    track_fate,
+)
 from edge.analysis.events import HornEvent, SoundMap
 from edge.analysis.grid import FocusModel, default_step_deg, make_grid, view_bounds
 from edge.analysis.harmonics import HarmonicDetector, HarmonicEvidence, HarmonicFamily
@@ -29,18 +39,7 @@ from edge.analysis.localizer import Localizer
 from edge.analysis.reflection import BlindReflection, resolves_image
 from edge.analysis.road import RoadModel, RoadSnapshot
 from edge.analysis.stft import Hop, StreamingStft
-from edge.analysis.tracker import (
-    ClosedTrack,
-    Detection,
-    HopObservation,
-    Tracker,
-    TrackFate,
-    detection_angle,
-    same_voice,
-    sum_db,
-    track_direction,
-    track_fate,
-)
+from edge.analysis.tracker import ClosedTrack, Tracker
 from edge.analysis.verdict import ClassifierVerdict
 from edge.errors import UserFacingError
 from edge.geometry.camera import Camera

@@ -4,7 +4,7 @@ Why: the scores say how many horns were missed, not why. An engineer tuning the 
 recording needs to know, for each miss, whether the detector never localized anything there (too
 weak, or hidden under a louder horn's combs), whether a track formed and never cleared the
 threshold, or which rule dropped it as a siren, a buzzer, music or a stray — each calls for a
-different change. The tracker names the fate of every track (`edge.analysis.tracker.TrackFate`);
+different change. The tracker names the fate of every track (`edge.analysis.detections.TrackFate`);
 this module picks those near each horn that no event points at.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from edge.analysis.tracker import TrackFate
+from edge.analysis.detections import TrackFate
 from edge.geometry.camera import angle_deg
 from edge.scene.model import Truth, TruthEvent
 from edge.scoring import overlap

@@ -18,9 +18,9 @@ import numpy as np
 
 from edge.analysis.analyzer import HopInfo
 from edge.analysis.config import AnalysisConfig
+from edge.analysis.detections import TrackFate
 from edge.analysis.events import HornEvent
 from edge.analysis.replay import analyzer_for_scene
-from edge.analysis.tracker import TrackFate
 from edge.scene import Scene
 from edge.scoring import Scores, score_events
 from edge.sources.scene import SceneSource
