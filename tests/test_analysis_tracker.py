@@ -289,6 +289,38 @@ def test_a_dual_tone_horn_read_one_voice_at_a_time_beside_a_siren_is_not_a_two_t
     assert _run_with_combs(siren) == []
 
 
+def test_a_two_tone_siren_with_one_tone_read_an_octave_low_still_takes_turns():
+    # The 938 Hz tone of a 688/938 Hz siren read as 469 Hz, now and then at 938 Hz, with weak
+    # traffic combs in the other slot: each turn 0.3-0.45 s, three of them in one track.
+    hi_turn = [469.0, 469.0, 940.0, 469.0, 469.0, 469.0]
+    turns = [688.0] * 9 + hi_turn + [688.0] * 8
+    traffic = [245.0, 343.0, 253.0, 220.0, 338.0]
+    siren = [([_det(-8.0, 100.0, (f,))], (f, traffic[i % 5])) for i, f in enumerate(turns)]
+    assert _run_with_combs(siren) == []
+    # A horn holding 688 Hz, its comb read an octave low or high now and then, is no siren.
+    horn = [688.0 if i % 4 else (344.0 if i % 8 else 1376.0) for i in range(24)]
+    assert len(_run_with_combs([([_det(-8.0, 100.0, (f,))], (f,)) for f in horn])) == 1
+
+
+def test_a_two_hop_piece_of_a_sweep_read_an_octave_off_hop_by_hop_is_no_horn_tap():
+    # A square-wave wail rising 3-4 % a hop, its comb read at its pitch or an octave up in turn;
+    # two hops of it (435, 883 Hz) localized: a "tap" on the emergency vehicle.
+    before = [345.0, 736.0, 760.0, 393.0, 818.0]
+    after = [457.0, 958.0, 987.0, 1010.0, 1048.0, 538.0]
+    wail = [
+        *[([], (f,)) for f in before],
+        *[([_det(0.1, 100.0, (f,))], (f,)) for f in (435.0, 883.0)],
+        *[([], (f,)) for f in after],
+    ]
+    fates: list[TrackFate] = []
+    assert _run_with_combs(wail, fates) == []
+    assert [f.fate for f in fates] == ["siren_sweep_around"]  # seen in the hangover's hops
+    # A car's two-hop tap settling (435, 441 Hz) between an engine's and a bird's combs stays.
+    others = [([], (180.0, 2600.0 + 90.0 * i)) for i in range(5)]
+    tap = [([_det(0.1, 100.0, (f,))], (f,)) for f in (435.0, 441.0)]
+    assert len(_run_with_combs([*others, *tap, *others])) == 1
+
+
 def test_a_steady_stretch_of_a_siren_heard_sweeping_goes_with_it_and_a_horn_elsewhere_stays():
     # A wail sweeping up from -5°, then (after a gap) two steady hops at its top from the same
     # direction, too short to show a sweep; meanwhile a car honks 20° away.

@@ -400,7 +400,8 @@ class Analyzer:
 
     def _event(self, c: ClosedTrack) -> HornEvent | None:
         t_ref, az, el = track_direction(c.hits)
-        if self.grid.on_border(az, el):  # a source beyond the grid: no direction to report
+        hops = [(d.azimuth_deg, d.elevation_deg) for _, d in c.hits]
+        if self.grid.on_border(az, el) or self.grid.mostly_on_border(hops):  # beyond the grid: no direction
             self._tell_closed(c, "beyond_grid")
             return None
         horn_p = None

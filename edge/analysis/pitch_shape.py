@@ -34,10 +34,12 @@ _HILO_RATIO = (1.12, 1.5)  # two-tone sirens: 1.2–1.4 (e.g. 450/600 Hz, 770/96
 HILO_RUN = 3  # hops (0.15 s) of one tone alone; a hi-lo siren holds each for 0.35–0.8 s
 _HILO_TURN = 8  # hops (0.4 s): two such runs, one tone then the other, are a whole turn
 _HILO_HOLD = 6  # hops (0.3 s): a tone held so, three times over, is a turn whatever else was read
+_OCTAVES = (0.5, 1.0, 2.0)  # a comb read at its pitch, or an octave off (the comb search's slip)
 _STEP_HOLD = 2  # hops of each tone when a track steps once from one to the other (`alternating_tones`)
 CONTOUR_STEP = 0.06  # a wail moves 3–5 % a hop; more is another source's comb
 _SWEEP_STEP = 0.01  # a pitch step a hop that only a sweep keeps up
 _SWEEP_STEPS = 3  # such steps in a row (the same way): a sweep under way
+_FOLDED_HOPS = 3  # hops of a sweep on each side of a track that lies on it (`sweeps_through`)
 HANDOVER_GAP = 2  # hops between one tone of a hi-lo siren stopping and the other starting
 _HELD_RATIOS = (1 / 3, 1 / 2, 2 / 3, 1.0, 3 / 2, 2.0, 3.0)  # one voice, or a comb of its partials
 _HELD_MIN_HOPS = 4  # `holds_a_pitch`: fewer, a tap's pitch may not have settled
@@ -146,6 +148,44 @@ def _octave_slip(pitches: tuple[float, ...], path: list[float]) -> tuple[float, 
     on = [(f, f * k) for f in pitches for k in (0.5, 2.0) if (f * k > last) == up]
     best = min(on, key=lambda c: abs(c[1] / last - 1), default=None)
     return best if best is not None and abs(best[1] / last - 1) <= CONTOUR_STEP else None
+
+
+def sweeps_through(traj: Sequence[float], before: list[Combs], after: list[Combs]) -> bool:
+    """Is the track a piece of a sweep the detector read at one octave or the other: its pitch
+    moving the same way by at least `_SWEEP_STEP` every hop, and the combs of the hops around it
+    (each at its pitch or an octave off) carrying that sweep on, the same way, through at least
+    `_FOLDED_HOPS` hops before it (nearest first in `before`) and as many after it?
+
+    Why: a square-wave siren's comb slips an octave from hop to hop as its odd partials come and
+    go, so `contour`, which folds octaves only once a sweep is under way, cannot follow it out of
+    a track of two hops. A wail rising 4 % a hop, read 393, 818, 435, 883, 457, 958, 987 Hz, made
+    a two-hop track (435 and 883 Hz) that passed as a horn tap 1° from the emergency vehicle
+    (independent fresh scene spiral64-50). A horn's pitch moves by at most two such steps at its
+    onset, never through hops on both sides of it, and a track of a held pitch has a step
+    under `_SWEEP_STEP`.
+    """
+    steps = [b / a - 1 for a, b in itertools.pairwise(traj)]
+    for up in (True, False):
+        if steps and all(s >= _SWEEP_STEP if up else s <= -_SWEEP_STEP for s in steps):
+            ahead = _folded_run(before, traj[0], not up)
+            behind = _folded_run(after, traj[-1], up)
+            if min(ahead, behind) >= _FOLDED_HOPS:
+                return True
+    return False
+
+
+def _folded_run(hops: list[Combs], start: float, up: bool) -> int:
+    """How many of `hops`, in order, carry a sweep on from `start`: each with a comb whose pitch,
+    or its octave, moves from the last one the way `up` says, by `_SWEEP_STEP` to `CONTOUR_STEP`."""
+    n, last = 0, start
+    for _, pitches, _, _ in hops:
+        moves = [f * k / last - 1 for f in pitches for k in _OCTAVES]
+        on = [m for m in moves if _SWEEP_STEP <= (m if up else -m) <= CONTOUR_STEP]
+        if not on:
+            break
+        last *= 1 + min(on, key=abs)
+        n += 1
+    return n
 
 
 def run_near(hops: list[Combs], start: int, fits: Callable[[float], bool]) -> tuple[float, int, int] | None:
@@ -316,20 +356,26 @@ def alternating_tones(hits: list[tuple[float, Detection]], log: Sequence[Combs])
     third one may have taken the other tone's place. Such hops are left out of the runs. Why: a
     car's dual-tone horn (317 and 389 Hz) beside a hi-lo siren elsewhere (586/770 Hz) had one
     voice read per hop, the siren's comb taking the other slot, and "took turns" for 1.4 s.
+
+    A tone read an octave off in a hop (the comb search's slip) is still that tone, and two tones
+    a hi-lo interval apart but for an octave are a pair. Why: a 688/938 Hz siren 30 m away had
+    its high tone read as 469 Hz in five hops of a turn and as 940 Hz in the sixth, between two
+    turns of 688 Hz; counted apart, that turn was five hops, and the siren a 1.6 s event 0.3°
+    from the emergency vehicle (independent fresh scene spiral64-47).
     """
     clusters = pitch_clusters(hits)
     if len(clusters) < 2:
         return False
     big = sorted(clusters, key=len, reverse=True)[:2]
     lo, hi = sorted(float(np.median(c)) for c in big)
-    if not hilo_apart(hi, lo):
+    if not (hilo_apart(hi, lo) or hilo_apart(2 * lo, hi)):  # one tone may be read an octave low
         return False
 
-    def at(f: float, tone: float) -> bool:
-        return abs(f / tone - 1) <= VOICE
+    def at(f: float, tone: float) -> bool:  # the tone, or its comb read an octave off
+        return any(abs(f / (k * tone) - 1) <= VOICE for k in _OCTAVES)
 
     def either(f: float) -> bool:  # one of the two tones, or a partial of one read as a comb
-        return any(at(f, k * tone) for tone in (lo, hi) for k in (1, 2, 3))
+        return any(abs(f / (k * tone) - 1) <= VOICE for tone in (lo, hi) for k in (*_OCTAVES, 3))
 
     read = {hop_key(t): pitches for t, pitches, _, _ in log}
     labels, held = [], []

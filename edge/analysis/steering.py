@@ -48,16 +48,18 @@ def steering_delays(
     """
     pos = np.asarray(positions_m, dtype=float)
     units = direction_to_unit(azimuth_deg, elevation_deg)
-    far = -(units @ pos.T) / speed_of_sound
+    ux = units @ pos.T  # (…, M): each microphone's offset along the direction
     if distance_m is None:
-        return far
+        return -ux / speed_of_sound
     d = np.broadcast_to(np.asarray(distance_m, dtype=float), np.shape(units)[:-1])
     finite = np.isfinite(d)
-    p = units * np.where(finite, d, 1.0)[..., None]
-    near = (
-        np.linalg.norm(p[..., None, :] - pos, axis=-1) - np.where(finite, d, 1.0)[..., None]
-    ) / speed_of_sound
-    return np.where(finite[..., None], near, far)
+    dd = np.where(finite, d, 1.0)[..., None]
+    # |p − x| − d for p = d·u, as (|x|² − 2d u·x) / (|p − x| + d): no (…, M, 3) differences, and no
+    # cancellation between two lengths of tens of metres that differ by centimetres.
+    xx = np.einsum("mk,mk->m", pos, pos)
+    span = xx - 2 * dd * ux
+    near = span / (np.sqrt(dd * dd + span) + dd) / speed_of_sound
+    return np.where(finite[..., None], near, -ux / speed_of_sound)
 
 
 def steering_matrix(delays_s: np.ndarray, freqs_hz: np.ndarray) -> np.ndarray:

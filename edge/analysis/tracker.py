@@ -11,16 +11,17 @@ Tracks are kept per direction so two horns at once make two events, and a vehicl
 while honking stays one track (the gate follows the last position). A second blast from the
 same direction within `merge_gap_s` (a double or triple tap) joins the first event: one honk,
 one fine; so does one read under the threshold there at the honk's pitch, which alone would be
-no event (`Tracker._join_weak_tap`). A track whose pitch glides, rises and falls, or steps
-like a siren's (and taps that do so together), whose pitch lies on a sweep the detector read in the hops around it (through
-an octave slip of its comb search, once the sweep is under way), whose two pitches take turns
-like a hi-lo siren's, or step once from one to the other without ever being read together (or
-whose one pitch takes its turn between another tone's unlocalized turns), or
-whose even partials stay well below the odd ones over the whole track, or are missing in most
-of its hops (a square-wave driven siren or buzzer; unless it holds its pitch for a second in
-the small horns' range: a scooter's buzzing horn; or, there, sounds alone, with neither a hi-lo
-siren's other tone nor its own tone again within a second: an e-bike's buzzer horn, decided a
-second after it ends), is dropped: a siren is never evidence. So
+no event (`Tracker._join_weak_tap`). A track whose pitch glides, rises and falls, or steps like a
+siren's (and taps that do so together), whose pitch lies on a sweep the detector read in the hops
+around it (through an octave slip of its comb search once the sweep is under way, or through slips
+hop after hop where the track moves with the sweep), whose two pitches take turns like a hi-lo
+siren's (one of them perhaps read an octave off), or step once from one to the other without ever
+being read together (or whose one pitch takes its turn between another tone's unlocalized turns),
+or whose even partials stay well below the odd ones over the whole track, or are missing in most of
+its hops (a square-wave driven siren or buzzer; unless it holds its pitch for a second in the small
+horns' range: a scooter's buzzing horn; or, there, sounds alone, with neither a hi-lo siren's other
+tone nor its own tone again within a second: an e-bike's buzzer horn, decided a second after it
+ends), is dropped: a siren is never evidence. So
 is a track whose odd partials stay well below its even ones while its octave up is above the
 horns' range (a siren's top read an octave low). Where a siren was heard, sweeping or so,
 what sounds from its direction within two seconds goes with it (its steadier stretches, and the
@@ -75,6 +76,7 @@ from edge.analysis.pitch_shape import (
     run_near,
     siren_like,
     slots_taken,
+    sweeps_through,
 )
 from edge.analysis.track_relations import (
     SIREN_HOLD_S,
@@ -635,12 +637,19 @@ class Tracker:
         localized elsewhere (beyond `gate_deg`): a siren sweeping through a scooter's pitch just
         before it honks is another source, not the scooter's own sweep; and it must reach
         `_CONTOUR_MIN_HOPS` beyond the track, as two or three hops of another comb are no sweep.
+        Or the track moves on a sweep that the combs around it carry on at one octave or the
+        other (`sweeps_through`): a square-wave siren's comb slips an octave hop after hop.
         """
         around = self._contour_around(hits, seed)
-        if around is None or around.beyond < _CONTOUR_MIN_HOPS:
+        if around is None:
             return False
         pitches = around.pitches
-        return (max(pitches) - min(pitches)) / float(np.median(pitches)) > self.cfg.max_pitch_glide
+        glide = (max(pitches) - min(pitches)) / float(np.median(pitches))
+        if around.beyond >= _CONTOUR_MIN_HOPS and glide > self.cfg.max_pitch_glide:
+            return True
+        times, traj = pitch_trajectory(hits, seed, self._pitch_log)
+        before, _, after = self._log_around(float(times[0]), float(times[-1]))
+        return sweeps_through(traj.tolist(), before, after)
 
     def _contour_around(self, hits: list[tuple[float, Detection]], seed: float) -> _Contour | None:
         """The track's pitch trajectory followed (`contour`) into the hops before and after it,
