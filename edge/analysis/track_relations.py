@@ -15,6 +15,7 @@ from edge.analysis.detections import (
     Detection,
     detection_angle,
     hop_key,
+    hop_step,
     interval,
     pitch_clusters,
     searched,
@@ -29,6 +30,7 @@ SIREN_HOLD_S = 2.0  # a siren exempts its direction this long around the hops it
 # spiral64-11). A siren sounds on: its hops are rarely more than a few tenths of a second apart.
 _SIREN_NEAR_DEG = 5.0
 _SIREN_DRIFT = 5.0  # °/s: how far from its last heard direction a siren may have moved
+_WITH_HOPS = 3  # hops of one track at the other's pitch then: one sound (`sounds_with`)
 TOGETHER_S = 0.1  # two hops: a horn's voices begin together (an e-bike and a car 0.65 s apart were merged)
 STRAY_HITS = 3  # hops a comb localized astray holds before its source's own hops take it back
 _STRAY_SLACK_S = 0.2  # four hops: the astray hops may lead or trail the source's own track (0.15 s seen)
@@ -189,3 +191,25 @@ def near(hits: list[tuple[float, Detection]], siren: list[tuple[float, Detection
     is exempt. A car honking within a few degrees of a passing ambulance is lost with it: a
     missed honk, not a wrong fine."""
     return any(_reaches(h, siren, SIREN_HOLD_S, _SIREN_NEAR_DEG, _SIREN_DRIFT) for h in hits)
+
+
+def sounds_with(hits: list[tuple[float, Detection]], other: list[tuple[float, Detection]]) -> bool:
+    """Does `other` read one of `hits`' pitches (within `STRAY_PITCH`) in the same hop or the
+    next one, in at least `_WITH_HOPS` of `hits`' hops: one sound heard from two places at once?
+
+    Why: a siren 80 m away was localized first at its façade reflection, 30° from it, as its
+    wail rose slowly into its top (704 to 723 Hz in 0.45 s: no sweep on its own), then at the
+    siren itself as it turned and fell; the reflection's track, at the same pitch hop for hop,
+    was an event inside the picture (independent fresh scene spiral64-68). A horn's pitch meets
+    a sweeping siren's for a hop or so; held alike over several hops, the two are one sound."""
+    step = hop_step(hits) or hop_step(other)
+    if not step:
+        return False
+    matched = 0
+    for t, d in hits:
+        if any(
+            abs(s - t) <= 1.5 * step and any(abs(f / g - 1) <= STRAY_PITCH for f in d.f0_hz for g in o.f0_hz)
+            for s, o in other
+        ):
+            matched += 1
+    return matched >= _WITH_HOPS

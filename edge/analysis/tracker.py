@@ -25,7 +25,8 @@ ends), is dropped: a siren is never evidence. So
 is a track whose odd partials stay well below its even ones while its octave up is above the
 horns' range (a siren's top read an octave low). Where a siren was heard, sweeping or so,
 what sounds from its direction within two seconds goes with it (its steadier stretches, and the
-emergency vehicle's own horn, which is exempt). A steady track from where a car stereo has been
+emergency vehicle's own horn, which is exempt), and so does a track that sounded at its pitch hop
+for hop from elsewhere (its reflection), held back from release while the two overlap. A steady track from where a car stereo has been
 playing a tune (`Tracker._melody`) is dropped too, and so is a track of four hops or more
 that never reads one pitch in two hops running (`holds_a_pitch`): a car stereo's changing
 notes. The sweep tests that look past a track's end are run again when it is released, with
@@ -90,6 +91,7 @@ from edge.analysis.track_relations import (
     overtone_ghost,
     related,
     same_source,
+    sounds_with,
     tones,
 )
 
@@ -105,6 +107,7 @@ _CONTOUR_MIN_HOPS = 4  # 0.2 s beyond the track: a sustained sweep, not scraps o
 _LONE_MIN_HOPS = 3
 _SOUNDS_THROUGH = 0.75  # of a track's hops: a tone read in so many sounds on beside it (0.25 let sirens by)
 _LONE_MAX_TAPS = 3  # an e-bike rider presses at most three times in a honk; a beeper beeps on
+_HELD_ON = 2 / 3  # of the hops: a tone held on (a beeper beeps half the time at most)
 _LONE_WAIT_S = 1.0  # around a square-wave track: a siren's other turn or a beeper's next beep
 _TURN_TONE = 0.04  # a hi-lo tone's pitch from one turn to its next (Doppler of a slow approach)
 _SQUARE_BEFORE = 3  # hops (0.15 s) of a square wave held at a track's pitch just before it
@@ -781,9 +784,10 @@ class Tracker:
             heard = hops[HANDOVER_GAP:]
             if 2 * sum(slots_taken(c) for c in heard) > len(heard):
                 return False  # the other tone could not have been read: not known to be alone
+            held = abs(self._held_on(hops, edge, tone) - edge)
             j = HANDOVER_GAP  # the horn's own onset and decay, read a hop or two beyond the track
             while j < len(hops):
-                far = abs(hops[j][0] - edge) > self.cfg.merge_gap_s
+                far = abs(hops[j][0] - edge) > held + self.cfg.merge_gap_s
                 f = next((f for f in hops[j][1] if like(f, far)), None)
                 if f is None:
                     j += 1
@@ -793,6 +797,26 @@ class Tracker:
                     return False
                 j += run
         return True
+
+    def _held_on(self, hops: list[Combs], edge: float, tone: float) -> float:
+        """How far the square-wave track's own tone sounds on, unlocalized, beyond its `edge`
+        through `hops` (nearest first): the time of the last hop reading it (within `_TURN_TONE`)
+        that follows the one before by at most `merge_gap_s`, while it is read in at least
+        `_HELD_ON` of the hops up to there; `edge` itself when it does not.
+
+        Why: a weak horn is localized only in its strongest stretches, and the comb search
+        reads its tone in the hops around them too. That is one held tone, not a beeper's next
+        beep (which comes after a pause, its tone read in half the hops at most): a motorcycle's
+        740 Hz horn held 2.1 s, 8 dB under the traffic, read in 13 of the 17 hops before its
+        localized stretch, was taken for a beeper and lost (independent fresh scene spiral64-57).
+        """
+        reach, read, upto = edge, 0, 0
+        for k, (t, pitches, _, _) in enumerate(hops):
+            if abs(t - reach) > self.cfg.merge_gap_s:
+                break
+            if any(interval(f, tone) - 1 <= _TURN_TONE for f in pitches):
+                reach, read, upto = t, read + 1, k + 1
+        return reach if upto and read >= _HELD_ON * upto else edge
 
     def _tell(self, hits: list[tuple[float, Detection]], t_start: float, t_end: float, fate: str) -> None:
         if self.on_fate is not None:
@@ -817,17 +841,24 @@ class Tracker:
         return before, during, after
 
     def _siren_heard(self, hits: list[tuple[float, Detection]]) -> None:
-        """Remember a siren's hops; what waits for release from near it goes too (see `near`)."""
+        """Remember a siren's hops; what waits for release from near it goes too (see `near`),
+        and so does what sounded with it from elsewhere (`sounds_with`: its reflection)."""
         self._sirens.append(hits)
         self._drop_pending(lambda p: near(p.hits, hits), "near_siren")
+        self._drop_pending(lambda p: sounds_with(p.hits, hits), "siren_elsewhere")
 
     def _release_pending(self, now: float) -> list[ClosedTrack]:
         out = []
         keep = []
         for p in self.pending:
+            # A tap may follow it; or a track still open sounds with it from elsewhere, which may
+            # yet prove a siren (and it the siren's reflection, `_siren_heard`).
             waiting = any(
-                t.t_start - p.t_end <= self.cfg.merge_gap_s
-                and detection_angle(p.hits[-1][1], t.hits[0][1]) <= self.cfg.gate_deg
+                (
+                    t.t_start - p.t_end <= self.cfg.merge_gap_s
+                    and detection_angle(p.hits[-1][1], t.hits[0][1]) <= self.cfg.gate_deg
+                )
+                or (t.t_start <= p.t_end and sounds_with(p.hits, t.hits))
                 for t in self.active
             )
             wait = max(self.cfg.merge_gap_s, _LONE_WAIT_S) if p.lone_buzzer else self.cfg.merge_gap_s
