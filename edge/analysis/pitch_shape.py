@@ -81,7 +81,7 @@ def _follow(
     out: list[tuple[float, float]] = []
     last = seed
     for when, d in hits:
-        cands = np.array([f * k for f in d.f0_hz for k in (0.5, 1.0, 2.0)])
+        cands = np.array([f * k for f in d.f0_hz for k in _OCTAVES])
         rel = np.abs(cands / last - 1)
         i = int(np.argmin(rel))
         if rel[i] > _HELD:

@@ -172,6 +172,7 @@ class _Contour:
     t_last: float
     pitches: list[float]
     beyond: int  # hops of it outside the track
+    folded: bool  # the track lies on a sweep read at one octave or the other (`sweeps_through`)
 
 
 class Tracker:
@@ -648,11 +649,7 @@ class Tracker:
             return False
         pitches = around.pitches
         glide = (max(pitches) - min(pitches)) / float(np.median(pitches))
-        if around.beyond >= _CONTOUR_MIN_HOPS and glide > self.cfg.max_pitch_glide:
-            return True
-        times, traj = pitch_trajectory(hits, seed, self._pitch_log)
-        before, _, after = self._log_around(float(times[0]), float(times[-1]))
-        return sweeps_through(traj.tolist(), before, after)
+        return (around.beyond >= _CONTOUR_MIN_HOPS and glide > self.cfg.max_pitch_glide) or around.folded
 
     def _contour_around(self, hits: list[tuple[float, Detection]], seed: float) -> _Contour | None:
         """The track's pitch trajectory followed (`contour`) into the hops before and after it,
@@ -668,8 +665,9 @@ class Tracker:
         return _Contour(
             t_first=before[len(ahead) - 1][0] if ahead else float(times[0]),
             t_last=after[len(behind) - 1][0] if behind else float(times[-1]),
-            pitches=[*ahead, *traj.tolist(), *behind],
+            pitches=[*ahead, *pitches, *behind],
             beyond=len(ahead) + len(behind),
+            folded=sweeps_through(pitches, before, after),
         )
 
     def _took_turns(self, hits: list[tuple[float, Detection]], seed: float, around: bool = False) -> bool:
